@@ -1,0 +1,74 @@
+import { closeSync, openSync } from 'node:fs';
+import winston from 'winston';
+import { redact } from './redact.js';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  /** Log file; undefined or unwritable means no file transport. */
+  file?: string | undefined;
+  level?: string;
+  /** Also write to stderr. Never in server mode: there stderr is the client's socket. */
+  console?: boolean;
+  /** Strings to mask wherever they appear (the password of the run). */
+  secrets?: string[];
+  /** Label put on every line: which plugin wrote it. */
+  label?: string;
+}
+
+function canAppend(file: string): boolean {
+  try {
+    closeSync(openSync(file, 'a', 0o640));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const secrets = opts.secrets ?? [];
+  const redactFormat = winston.format((info) => {
+    info.message = redact(String(info.message), secrets);
+    return info;
+  });
+  const line = winston.format.printf((info) => {
+    const label = info.label ? ` ${String(info.label)}[${process.pid}]` : '';
+    return `${String(info.timestamp)}${label} ${info.level}: ${String(info.message)}`;
+  });
+  const transports: winston.transport[] = [];
+  if (opts.file && canAppend(opts.file)) {
+    transports.push(new winston.transports.File({ filename: opts.file }));
+  }
+  if (opts.console) {
+    transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] }));
+  }
+  const logger = winston.createLogger({
+    level: opts.level ?? 'info',
+    format: winston.format.combine(
+      winston.format.label({ label: opts.label ?? '' }),
+      winston.format.timestamp(),
+      redactFormat(),
+      line,
+    ),
+    transports,
+    // A logger with no transport must stay quiet rather than warn on stderr.
+    silent: transports.length === 0,
+  });
+  // Secrets learnt later (after the state file is read) are masked too.
+  (logger as Logger & { addSecret?: (s: string) => void }).addSecret = (s: string) => secrets.push(s);
+  return logger;
+}
+
+export function addSecret(logger: Logger, secret: string): void {
+  (logger as Logger & { addSecret?: (s: string) => void }).addSecret?.(secret);
+}
+
+/** Resolves once everything logged so far is on disk: call before the process ends. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    if (logger.transports.length === 0) return resolve();
+    logger.on('finish', () => resolve());
+    logger.end();
+    setTimeout(resolve, 2000).unref();
+  });
+}
