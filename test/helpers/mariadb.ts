@@ -1,0 +1,108 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { freePort } from './freePort.js';
+
+// A throwaway MariaDB server for tests and the demo: its own datadir, socket and port under
+// `dir`, run as root (mariadbd --user=root), binary logging on (ZRM's incrementals need it).
+export interface MariaDb {
+  dir: string;
+  datadir: string;
+  socket: string;
+  port: number;
+  /** A backup account with the privileges mariabackup needs. */
+  backupUser: string;
+  backupPassword: string;
+  /** Runs SQL as root over the socket and returns stdout (tab separated, no headers). */
+  sql(query: string, database?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export const BACKUP_USER = 'zrm_backup';
+// Characters a shell or an option file would mangle: the tools must pass it through untouched.
+export const BACKUP_PASSWORD = `s3cr'et "pw" $HOME;|&`;
+
+function sqlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+async function waitForSocket(socket: string, server: ResultPromise, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void server.then(() => (exited = true), () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error('mariadbd exited during start-up');
+    const r = await execa('mariadb-admin', ['--no-defaults', '-uroot', `--socket=${socket}`, 'ping'], { reject: false });
+    if (r.exitCode === 0) return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`mariadbd did not answer on ${socket} within ${timeoutMs} ms`);
+}
+
+export async function startMariaDb(dir: string, opts: { datadir?: string; initialise?: boolean } = {}): Promise<MariaDb> {
+  const datadir = opts.datadir ?? join(dir, 'data');
+  const socket = join(dir, 'mysqld.sock');
+  const port = await freePort();
+  await mkdir(dir, { recursive: true });
+  if (opts.initialise !== false) {
+    await mkdir(datadir, { recursive: true });
+    await execa('mariadb-install-db', [
+      '--no-defaults', '--user=root', `--datadir=${datadir}`,
+      '--auth-root-authentication-method=normal', '--skip-test-db',
+    ]);
+  }
+  const server = execa('mariadbd', [
+    '--no-defaults', '--user=root', `--datadir=${datadir}`, `--socket=${socket}`,
+    `--port=${port}`, '--bind-address=127.0.0.1', `--pid-file=${join(dir, 'mysqld.pid')}`,
+    `--log-error=${join(dir, 'mysqld.err')}`, '--log-bin=mysql-bin', '--server-id=1',
+    '--innodb-buffer-pool-size=128M', '--innodb-log-file-size=64M', '--skip-name-resolve',
+  ], { reject: false, stdio: 'ignore', cleanup: true });
+  await waitForSocket(socket, server, 60_000);
+
+  const sql = async (query: string, database?: string): Promise<string> => {
+    const args = ['--no-defaults', '-uroot', `--socket=${socket}`, '-N', '-B'];
+    if (database) args.push(database);
+    const r = await execa('mariadb', args, { input: query });
+    return r.stdout;
+  };
+  if (opts.initialise !== false) {
+    await sql(
+      `CREATE USER '${BACKUP_USER}'@'localhost' IDENTIFIED BY ${sqlString(BACKUP_PASSWORD)};` +
+        `CREATE USER '${BACKUP_USER}'@'127.0.0.1' IDENTIFIED BY ${sqlString(BACKUP_PASSWORD)};` +
+        `GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, REPLICATION CLIENT, SELECT ON *.* TO '${BACKUP_USER}'@'localhost';` +
+        `GRANT RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, REPLICATION CLIENT, SELECT ON *.* TO '${BACKUP_USER}'@'127.0.0.1';`,
+    );
+  }
+  const stop = async (): Promise<void> => {
+    await execa('mariadb-admin', ['--no-defaults', '-uroot', `--socket=${socket}`, 'shutdown'], { reject: false });
+    const timer = setTimeout(() => server.kill('SIGKILL'), 30_000);
+    await server;
+    clearTimeout(timer);
+  };
+  return { dir, datadir, socket, port, backupUser: BACKUP_USER, backupPassword: BACKUP_PASSWORD, sql, stop };
+}
+
+/** Fills `database` with `tables` InnoDB tables of about `rowsPerTable` rows of ~1 KiB. */
+export async function loadSampleData(db: MariaDb, database: string, tables: number, rowsPerTable: number): Promise<void> {
+  let script = `CREATE DATABASE IF NOT EXISTS \`${database}\`; USE \`${database}\`;\n`;
+  for (let t = 0; t < tables; t++) {
+    script +=
+      `CREATE TABLE t${t} (id INT PRIMARY KEY AUTO_INCREMENT, k INT, pad VARCHAR(1000)) ENGINE=InnoDB;\n` +
+      `INSERT INTO t${t} (k, pad) SELECT seq, REPEAT(SHA2(seq, 256), 15) FROM seq_1_to_${rowsPerTable};\n`;
+  }
+  await db.sql(script);
+}
+
+/** CHECKSUM TABLE of every table of `database`, as "table checksum" lines sorted. */
+export async function tableChecksums(db: MariaDb, database: string): Promise<string[]> {
+  const tables = (await db.sql(`SHOW TABLES FROM \`${database}\``)).split('\n').filter((t) => t !== '');
+  if (tables.length === 0) return [];
+  const out = await db.sql(`CHECKSUM TABLE ${tables.map((t) => `\`${database}\`.\`${t}\``).join(', ')} EXTENDED`);
+  return out.split('\n').filter((l) => l !== '').sort();
+}
+
+/** A client option file (0600) holding the backup account, for tools run by tests. */
+export async function writeBackupOptionFile(db: MariaDb, path: string): Promise<void> {
+  const esc = db.backupPassword.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  await writeFile(path, `[client]\nuser=${db.backupUser}\npassword="${esc}"\nsocket=${db.socket}\n`, { mode: 0o600 });
+}
