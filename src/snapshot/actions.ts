@@ -1,0 +1,68 @@
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { ExitError, errorMessage } from '../errors.js';
+import type { AppConfig } from '../config/appConfig.js';
+import { addSecret, type Logger } from '../logging/logger.js';
+import type { SnapshotArgs } from './args.js';
+import { writeAll } from './output.js';
+import { armState, disarmState, ensureStateDir } from './state.js';
+import { requireZrmConf } from './zrmConfFile.js';
+
+// The five actions on the database host. Nothing is snapshotted: the plugin only arms and disarms
+// the state the socket server reads. No sleeps: ZRM runs create-snapshot while it holds
+// FLUSH TABLES WITH READ LOCK, so every second here stalls the database's writes.
+
+export interface LocalContext {
+  env: NodeJS.ProcessEnv;
+  config: AppConfig;
+  logger: Logger;
+  stdout: Writable;
+}
+
+/** Pretends D is on a volume: ZRM then "mounts" the snapshot at our state directory. */
+async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise<void> {
+  let st;
+  try {
+    st = await stat(directory);
+  } catch (err) {
+    throw new ExitError(`cannot stat directory ${directory}: ${errorMessage(err)}`, undefined, { cause: err });
+  }
+  await writeAll(
+    ctx.stdout,
+    'device=/dev/null\n' +
+      'snapshot-device=/dev/null\n' +
+      'device-mount-point=null\n' +
+      'filesystem-type=null\n' +
+      `relative-copy-dir=;${st.mode};${st.uid};${st.gid}\n` +
+      `snapshot-mount-point=${ctx.config.state.dir}\n`,
+  );
+}
+
+async function mount(ctx: LocalContext): Promise<void> {
+  const conf = await requireZrmConf(ctx.env, 'read the database credentials');
+  const user = conf.get('user') ?? '';
+  if (user === '') throw new ExitError(`ZRM_CONF ${ctx.env.ZRM_CONF} has no user: cannot arm the backup`);
+  const password = conf.get('password') ?? '';
+  addSecret(ctx.logger, password);
+  const dir = ctx.config.state.dir;
+  await ensureStateDir(dir, ctx.logger);
+  await armState(dir, { user, password });
+  ctx.logger.info(`armed ${dir} for database user ${user}`);
+}
+
+export async function runLocalAction(args: SnapshotArgs, ctx: LocalContext): Promise<void> {
+  const dir = ctx.config.state.dir;
+  switch (args.action) {
+    case 'get-vm-device-details':
+      return getVmDeviceDetails(args.options.get('directory') ?? '', ctx);
+    case 'create-snapshot':
+      // A leftover from a run that died before umount must not outlive this one.
+      await ensureStateDir(dir, ctx.logger);
+      return disarmState(dir);
+    case 'mount':
+      return mount(ctx);
+    case 'umount':
+    case 'remove-snapshot':
+      return disarmState(dir);
+  }
+}
