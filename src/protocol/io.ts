@@ -1,0 +1,90 @@
+// Writing to a socket or pipe without losing data: wait for 'drain' when the stream's buffer is
+// full, and turn 'error' / early 'close' into a rejected promise instead of a silent loss.
+import type { Writable } from 'node:stream';
+import { ExitError, ProtocolError, errorMessage } from '../errors.js';
+
+type AnyWritable = NodeJS.WritableStream | Writable;
+
+// process.stdout and sockets are Writables at run time; the NodeJS type just does not say so.
+interface WritableState {
+  destroyed?: boolean;
+  writableEnded?: boolean;
+}
+
+// An 'error' emitted between two writes (EPIPE after the peer went away) must not crash the
+// process as an unhandled event: remember it, and let the next write or end reject with it.
+const lastError = new WeakMap<object, unknown>();
+function guard(out: AnyWritable): void {
+  if (lastError.has(out)) return;
+  lastError.set(out, undefined);
+  out.on('error', (err: unknown) => lastError.set(out, err));
+}
+
+function closedError(out: AnyWritable, what: string): Error {
+  const err = lastError.get(out);
+  if (err !== undefined) return wrap(err, what);
+  return new ProtocolError(`${what}: the connection is already closed`);
+}
+
+function wrap(err: unknown, what: string): Error {
+  if (err instanceof ExitError) return err;
+  return new ProtocolError(`${what}: ${errorMessage(err)}`, { cause: err });
+}
+
+/**
+ * Writes data; resolves once the stream has taken it (immediately, or after 'drain' when its
+ * buffer is over the high-water mark). Rejects if the stream errors or closes first.
+ */
+export function writeAll(out: AnyWritable, data: Buffer | string): Promise<void> {
+  guard(out);
+  const state = out as WritableState;
+  if (state.destroyed || state.writableEnded) return Promise.reject(closedError(out, 'write failed'));
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      out.removeListener('drain', onDrain);
+      out.removeListener('error', onError);
+      out.removeListener('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => finish();
+    const onError = (err: unknown): void => finish(wrap(err, 'write failed'));
+    const onClose = (): void => finish(new ProtocolError('write failed: the connection closed before the data was sent'));
+    out.on('error', onError);
+    out.on('close', onClose);
+    const ok = out.write(data, (err?: Error | null) => {
+      if (err) finish(wrap(err, 'write failed'));
+    });
+    if (ok) finish();
+    else out.on('drain', onDrain);
+  });
+}
+
+/** Ends the stream and waits until everything written has been flushed ('finish'). */
+export function endWritable(out: Writable): Promise<void> {
+  guard(out);
+  if (out.writableFinished) return Promise.resolve();
+  if (out.destroyed) return Promise.reject(closedError(out, 'end failed'));
+  return new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      out.removeListener('finish', onFinish);
+      out.removeListener('error', onError);
+      out.removeListener('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onFinish = (): void => finish();
+    const onError = (err: unknown): void => finish(wrap(err, 'end failed'));
+    const onClose = (): void => {
+      if (out.writableFinished) finish();
+      else finish(new ProtocolError('end failed: the connection closed before all data was sent'));
+    };
+    out.on('finish', onFinish);
+    out.on('error', onError);
+    out.on('close', onClose);
+    if (!out.writableEnded) out.end();
+  });
+}

@@ -1,0 +1,126 @@
+// The 1.8b5 data stream: the byte stream cut into 10240-byte chunks, each sent as a 4-byte
+// big-endian length L and L bytes of uuencoded text. No end marker: the sender just closes.
+import type { Writable } from 'node:stream';
+import { ProtocolError, errorMessage } from '../errors.js';
+import { writeAll } from './io.js';
+import type { StreamReader } from './streamReader.js';
+import { uudecode, uuencodedLength, uuencodeInto } from './uuencode.js';
+
+/** The old server read its producer 10240 bytes at a time; one frame per read. */
+export const LEGACY_CHUNK = 10240;
+
+/** A frame of 10240 bytes is 14112 bytes of text; anything near this limit is not our peer. */
+export const LEGACY_MAX_FRAME = 1024 * 1024;
+
+function frameLength(chunkLength: number): number {
+  return 4 + uuencodedLength(chunkLength);
+}
+
+function encodeFrameInto(chunk: Buffer, target: Buffer, offset: number): number {
+  const end = uuencodeInto(chunk, target, offset + 4);
+  target.writeUInt32BE(end - offset - 4, offset);
+  return end;
+}
+
+export function encodeLegacyFrame(chunk: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(frameLength(chunk.length));
+  encodeFrameInto(chunk, out, 0);
+  return out;
+}
+
+/**
+ * Re-chunks whatever it is given into exactly 10240-byte chunks (the last one shorter), so the
+ * wire is byte-identical to the old server whatever sizes the producer's pipe delivers.
+ * Await each write() before the next.
+ */
+export class LegacySender {
+  private readonly out: Writable;
+  private readonly pending = Buffer.allocUnsafe(LEGACY_CHUNK);
+  private filled = 0;
+  private total = 0;
+  private busy = false;
+  private ended = false;
+
+  constructor(out: Writable) {
+    this.out = out;
+  }
+
+  /** Input bytes accepted so far. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  async write(data: Buffer): Promise<void> {
+    this.enter();
+    try {
+      this.total += data.length;
+      // One output buffer for all the frames this write completes: one write, no concatenation.
+      let used = 0;
+      const fromPending = this.filled > 0 ? Math.min(LEGACY_CHUNK - this.filled, data.length) : 0;
+      const pendingFull = this.filled > 0 && this.filled + fromPending === LEGACY_CHUNK;
+      const direct = Math.floor((data.length - fromPending) / LEGACY_CHUNK);
+      const frames = (pendingFull ? 1 : 0) + direct;
+      if (frames > 0) {
+        const wire = Buffer.allocUnsafe(frames * frameLength(LEGACY_CHUNK));
+        let o = 0;
+        if (pendingFull) {
+          data.copy(this.pending, this.filled, 0, fromPending);
+          o = encodeFrameInto(this.pending, wire, o);
+          this.filled = 0;
+          used = fromPending;
+        }
+        for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
+          o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), wire, o);
+        }
+        await writeAll(this.out, wire);
+      }
+      // What is left is less than a chunk: keep it for the next write.
+      data.copy(this.pending, this.filled, used);
+      this.filled += data.length - used;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Sends the last partial chunk (nothing at all for an empty stream). Does not end `out`. */
+  async end(): Promise<void> {
+    this.enter();
+    this.ended = true;
+    try {
+      if (this.filled > 0) await writeAll(this.out, encodeLegacyFrame(this.pending.subarray(0, this.filled)));
+      this.filled = 0;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private enter(): void {
+    if (this.ended) throw new Error('LegacySender: write after end');
+    if (this.busy) throw new Error('LegacySender: a write is still pending; await it first');
+    this.busy = true;
+  }
+}
+
+/** The decoded bytes, frame by frame, until the sender closes the connection. */
+export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Buffer> {
+  for (;;) {
+    let header: Buffer | null;
+    try {
+      header = await reader.readExact(4);
+    } catch (err) {
+      throw new ProtocolError(`data stream cut inside a frame header: ${errorMessage(err)}`, { cause: err });
+    }
+    if (header === null) return;
+    const length = header.readUInt32BE(0);
+    if (length > LEGACY_MAX_FRAME) throw new ProtocolError(`frame length ${length} is absurd (limit ${LEGACY_MAX_FRAME})`);
+    if (length === 0) continue; // the old server never sent one; decodes to nothing
+    let text: Buffer | null;
+    try {
+      text = await reader.readExact(length);
+    } catch (err) {
+      throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: ${errorMessage(err)}`, { cause: err });
+    }
+    if (text === null) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
+    yield uudecode(text);
+  }
+}

@@ -1,0 +1,158 @@
+// A buffered reader over any Readable (a socket, process.stdin, a PassThrough): lines, exact byte
+// counts, then the rest as a stream. Chunks are kept in a queue and sliced, never concatenated
+// as they arrive, so reading a multi-GB stream costs one copy at most.
+import type { Readable } from 'node:stream';
+import { ExitError, ProtocolError, errorMessage } from '../errors.js';
+
+const NEWLINE = 0x0a;
+
+export class StreamReader {
+  private readonly source: Readable;
+  private iterator: AsyncIterator<unknown> | undefined;
+  private chunks: Buffer[] = [];
+  private head = 0; // index of the first live chunk in `chunks`
+  private offset = 0; // bytes of chunks[head] already consumed
+  private buffered = 0; // bytes not yet consumed
+  // Where the search for '\n' resumes: the buffered bytes before it are known to hold none.
+  private scanChunk = 0;
+  private scanPos = 0;
+  private scanned = 0;
+  private eof = false;
+
+  constructor(source: Readable) {
+    this.source = source;
+  }
+
+  /** Bytes received but not yet read. */
+  get bufferedLength(): number {
+    return this.buffered;
+  }
+
+  /**
+   * The next line without its '\n' (a '\r' before it is kept: lines are exact), decoded as UTF-8.
+   * null on EOF before the first byte of a line; ProtocolError on EOF mid-line or a line longer
+   * than maxLength bytes.
+   */
+  async readLine(maxLength = 65536): Promise<string | null> {
+    for (;;) {
+      const at = this.findNewline();
+      if (at >= 0) {
+        if (at > maxLength) throw new ProtocolError(`line longer than ${maxLength} bytes`);
+        const line = this.take(at + 1);
+        return line.toString('utf8', 0, at);
+      }
+      if (this.buffered > maxLength) throw new ProtocolError(`line longer than ${maxLength} bytes`);
+      if (!(await this.fill())) {
+        if (this.buffered === 0) return null;
+        throw new ProtocolError(`connection closed in the middle of a line (${this.buffered} bytes without '\\n')`);
+      }
+    }
+  }
+
+  /** Exactly n bytes; null on EOF before the first one, ProtocolError on EOF part way. */
+  async readExact(n: number): Promise<Buffer | null> {
+    if (n === 0) return Buffer.alloc(0);
+    while (this.buffered < n) {
+      if (!(await this.fill())) {
+        if (this.buffered === 0) return null;
+        throw new ProtocolError(`connection closed after ${this.buffered} of ${n} expected bytes`);
+      }
+    }
+    return this.take(n);
+  }
+
+  /** What is already buffered, then everything else until EOF. */
+  async *rest(): AsyncGenerator<Buffer> {
+    while (this.buffered > 0) {
+      const first = this.chunks[this.head] as Buffer;
+      yield this.take(first.length - this.offset);
+    }
+    while (await this.fill()) {
+      const chunk = this.take(this.buffered);
+      if (chunk.length > 0) yield chunk;
+    }
+  }
+
+  // Pulls one more chunk into the queue; false at EOF.
+  private async fill(): Promise<boolean> {
+    if (this.eof) return false;
+    this.iterator ??= this.source[Symbol.asyncIterator]();
+    let result: IteratorResult<unknown>;
+    try {
+      result = await this.iterator.next();
+    } catch (err) {
+      this.eof = true;
+      if (err instanceof ExitError) throw err;
+      throw new ProtocolError(`read failed: ${errorMessage(err)}`, { cause: err });
+    }
+    if (result.done) {
+      this.eof = true;
+      return false;
+    }
+    const value = result.value;
+    const chunk = Buffer.isBuffer(value) ? value : Buffer.from(value as string);
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    return true;
+  }
+
+  // Position of the first '\n' among the buffered bytes, or -1. Each byte is searched once.
+  private findNewline(): number {
+    if (this.scanned === 0) {
+      this.scanChunk = this.head;
+      this.scanPos = this.offset;
+    }
+    while (this.scanChunk < this.chunks.length) {
+      const chunk = this.chunks[this.scanChunk] as Buffer;
+      const idx = chunk.indexOf(NEWLINE, this.scanPos);
+      if (idx >= 0) return this.scanned + (idx - this.scanPos);
+      this.scanned += chunk.length - this.scanPos;
+      this.scanChunk++;
+      this.scanPos = 0;
+    }
+    return -1;
+  }
+
+  // Removes and returns the next n buffered bytes (n <= buffered); copies only across chunks.
+  private take(n: number): Buffer {
+    const first = this.chunks[this.head] as Buffer;
+    let out: Buffer;
+    if (first.length - this.offset >= n) {
+      out = first.subarray(this.offset, this.offset + n);
+      this.advance(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let o = 0;
+      while (o < n) {
+        const chunk = this.chunks[this.head] as Buffer;
+        const piece = Math.min(n - o, chunk.length - this.offset);
+        chunk.copy(out, o, this.offset, this.offset + piece);
+        o += piece;
+        this.advance(piece);
+      }
+    }
+    return out;
+  }
+
+  // Consumes n bytes of the head chunk (n <= what is left of it).
+  private advance(n: number): void {
+    this.offset += n;
+    this.buffered -= n;
+    this.scanned = Math.max(0, this.scanned - n);
+    const chunk = this.chunks[this.head] as Buffer;
+    if (this.offset === chunk.length) {
+      this.chunks[this.head] = EMPTY;
+      this.head++;
+      this.offset = 0;
+      if (this.head === this.chunks.length || this.head > 1024) {
+        this.chunks = this.chunks.slice(this.head);
+        this.scanChunk -= this.head;
+        this.head = 0;
+      }
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

@@ -1,0 +1,153 @@
+// The v2 data stream: raw frames (4-byte big-endian length, 1..4 MiB of payload), a 0-length
+// frame, then one JSON line, the trailer, that says whether the producer succeeded and lets the
+// receiver check the byte count and SHA-256 of everything it got.
+import { createHash, type Hash } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { IntegrityError, ProtocolError, errorMessage } from '../errors.js';
+import { writeAll } from './io.js';
+import type { StreamReader } from './streamReader.js';
+
+export const V2_MAX_FRAME = 4 * 1024 * 1024;
+const MAX_TRAILER = 64 * 1024;
+
+export interface Trailer {
+  ok: boolean;
+  exitCode: number | null;
+  bytes: number;
+  sha256: string;
+  message: string;
+}
+
+function frameHeader(length: number): Buffer {
+  const header = Buffer.allocUnsafe(4);
+  header.writeUInt32BE(length, 0);
+  return header;
+}
+
+/** Sends raw frames, counting and hashing the payload as it goes. Await each write() before the next. */
+export class V2Sender {
+  private readonly out: Writable;
+  private readonly hash: Hash = createHash('sha256');
+  private total = 0;
+  private ended = false;
+  private busy = false;
+
+  constructor(out: Writable) {
+    this.out = out;
+  }
+
+  /** Payload bytes accepted so far. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  async write(data: Buffer): Promise<void> {
+    if (this.ended) throw new Error('V2Sender: write after end');
+    if (this.busy) throw new Error('V2Sender: a write is still pending; await it first');
+    if (data.length === 0) return;
+    this.busy = true;
+    try {
+      this.hash.update(data);
+      this.total += data.length;
+      for (let start = 0; start < data.length; start += V2_MAX_FRAME) {
+        const piece = data.subarray(start, Math.min(start + V2_MAX_FRAME, data.length));
+        await writeAll(this.out, frameHeader(piece.length));
+        await writeAll(this.out, piece);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Writes the end frame and the trailer; returns the trailer. Does not end `out`. */
+  async end(status: { ok: boolean; exitCode: number | null; message: string }): Promise<Trailer> {
+    if (this.ended) throw new Error('V2Sender: end called twice');
+    if (this.busy) throw new Error('V2Sender: a write is still pending; await it first');
+    this.ended = true;
+    const trailer: Trailer = {
+      ok: status.ok,
+      exitCode: status.exitCode,
+      bytes: this.total,
+      sha256: this.hash.digest('hex'),
+      message: status.message,
+    };
+    await writeAll(this.out, Buffer.concat([frameHeader(0), Buffer.from(`${JSON.stringify(trailer)}\n`)]));
+    return trailer;
+  }
+}
+
+function parseTrailer(line: string): Trailer {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    throw new IntegrityError(`data stream trailer is not JSON: ${errorMessage(err)}`);
+  }
+  const t = value as Partial<Record<keyof Trailer, unknown>> | null;
+  if (
+    typeof t !== 'object' || t === null ||
+    typeof t.ok !== 'boolean' ||
+    !(t.exitCode === null || Number.isInteger(t.exitCode)) ||
+    !Number.isSafeInteger(t.bytes) || (t.bytes as number) < 0 ||
+    typeof t.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.sha256) ||
+    typeof t.message !== 'string'
+  ) {
+    throw new IntegrityError(`data stream trailer is malformed: ${line.slice(0, 200)}`);
+  }
+  return t as Trailer;
+}
+
+function cut(what: string, err?: unknown): IntegrityError {
+  const why = err === undefined ? '' : `: ${errorMessage(err)}`;
+  return new IntegrityError(`data stream ended ${what}, before its trailer: the sender failed or the connection broke${why}`, {
+    cause: err,
+  });
+}
+
+/**
+ * Yields the payload of each frame; after the end frame reads the trailer and checks it against
+ * what was received. IntegrityError if it is missing, malformed, ok:false, or does not match.
+ */
+export async function* readV2Frames(reader: StreamReader): AsyncGenerator<Buffer, Trailer> {
+  const hash = createHash('sha256');
+  let total = 0;
+  for (;;) {
+    let header: Buffer | null;
+    try {
+      header = await reader.readExact(4);
+    } catch (err) {
+      throw cut('inside a frame header', err);
+    }
+    if (header === null) throw cut(`after ${total} bytes`);
+    const length = header.readUInt32BE(0);
+    if (length === 0) break;
+    if (length > V2_MAX_FRAME) throw new ProtocolError(`frame length ${length} exceeds the limit of ${V2_MAX_FRAME}`);
+    let payload: Buffer | null;
+    try {
+      payload = await reader.readExact(length);
+    } catch (err) {
+      throw cut(`inside a frame of ${length} bytes`, err);
+    }
+    if (payload === null) throw cut(`after a frame header (expected ${length} bytes)`);
+    hash.update(payload);
+    total += length;
+    yield payload;
+  }
+  let line: string | null;
+  try {
+    line = await reader.readLine(MAX_TRAILER);
+  } catch (err) {
+    throw new IntegrityError(`data stream trailer unreadable: ${errorMessage(err)}`, { cause: err });
+  }
+  if (line === null) throw cut('after the end frame');
+  const trailer = parseTrailer(line);
+  if (!trailer.ok) {
+    throw new IntegrityError(`the sender reported a failure (exit code ${trailer.exitCode ?? 'none'}): ${trailer.message}`);
+  }
+  if (trailer.bytes !== total) throw new IntegrityError(`received ${total} bytes but the sender sent ${trailer.bytes}`);
+  const sha256 = hash.digest('hex');
+  if (trailer.sha256 !== sha256) {
+    throw new IntegrityError(`SHA-256 of the received data ${sha256} differs from the sender's ${trailer.sha256}`);
+  }
+  return trailer;
+}

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProtocolError } from '../../../src/errors.js';
+import { LEGACY_CHUNK, LegacySender, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
+import { StreamReader } from '../../../src/protocol/streamReader.js';
+import { Sink, collect, readerOf, sourceOf, split, vectorsDir } from './streams.js';
+
+// Missing vectors must fail the run, never skip it: readFileSync throws.
+const dir = join(vectorsDir(), 'uuframe');
+const names = readdirSync(dir).filter((f) => f.endsWith('.in')).map((f) => f.slice(0, -3)).sort();
+const SIZES = [1, 7, LEGACY_CHUNK - 1, LEGACY_CHUNK + 1, Infinity];
+
+function vector(name: string): { input: Buffer; framed: Buffer } {
+  return { input: readFileSync(join(dir, `${name}.in`)), framed: readFileSync(join(dir, `${name}.framed`)) };
+}
+
+test('the shared vectors are all there and match SHA256SUMS', () => {
+  assert.ok(names.length >= 8, `expected the uuframe vectors in ${dir}, found ${names.join(', ')}`);
+  const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8').trim().split('\n');
+  assert.equal(sums.length, names.length * 2);
+  for (const line of sums) {
+    const m = /^([0-9a-f]{64}) {2}(\S+)$/.exec(line);
+    assert.ok(m, `bad SHA256SUMS line ${line}`);
+    const actual = createHash('sha256').update(readFileSync(join(dir, m[2] as string))).digest('hex');
+    assert.equal(actual, m[1], m[2]);
+  }
+});
+
+for (const name of names) {
+  test(`LegacySender reproduces ${name}.framed byte for byte, whatever the input pieces`, async () => {
+    const { input, framed } = vector(name);
+    for (const size of SIZES) {
+      const sink = new Sink();
+      const sender = new LegacySender(sink);
+      for (const piece of size === Infinity ? [input] : split(input, size)) await sender.write(piece);
+      await sender.end();
+      assert.equal(sender.bytes, input.length);
+      assert.ok(sink.data.equals(framed), `${name} fed in pieces of ${size}`);
+      assert.equal(sink.writableEnded, false, 'end() must not end the output');
+    }
+  });
+
+  test(`readLegacyFrames decodes ${name}.framed, whatever the delivery pieces`, async () => {
+    const { input, framed } = vector(name);
+    for (const size of SIZES) {
+      const got = await collect(readLegacyFrames(readerOf(framed, size)));
+      assert.ok(got.equals(input), `${name} delivered in pieces of ${size}`);
+    }
+  });
+}
+
+test('encodeLegacyFrame is one frame: length prefix + uuencoded text', () => {
+  const frame = encodeLegacyFrame(Buffer.from('a'));
+  assert.deepEqual(frame, Buffer.from('\x00\x00\x00\x06!80``\n', 'latin1'));
+});
+
+test('LegacySender: empty writes, many small writes, and no frame for an empty stream', async () => {
+  const sink = new Sink();
+  const sender = new LegacySender(sink);
+  await sender.write(Buffer.alloc(0));
+  await sender.end();
+  assert.equal(sink.data.length, 0);
+  await assert.rejects(sender.write(Buffer.from('x')), /after end/);
+});
+
+test('LegacySender refuses overlapping writes', async () => {
+  const sender = new LegacySender(new Sink());
+  const first = sender.write(Buffer.alloc(3 * LEGACY_CHUNK));
+  await assert.rejects(sender.write(Buffer.alloc(1)), /pending/);
+  await first;
+});
+
+test('readLegacyFrames: truncated and malformed streams are ProtocolErrors', async () => {
+  const { framed } = vector('25000-random');
+  const cases: Array<[Buffer, RegExp]> = [
+    [framed.subarray(0, 2), /frame header/],
+    [framed.subarray(0, 4), /after a frame header/],
+    [framed.subarray(0, 100), /inside a frame/],
+    [framed.subarray(0, framed.length - 1), /inside a frame/],
+    [Buffer.from([0x00, 0x20, 0x00, 0x00]), /absurd/],
+    [Buffer.from('\x00\x00\x00\x06!8a``\n', 'latin1'), /bad character/],
+    [Buffer.from('\x00\x00\x00\x05!80``', 'latin1'), /truncated/],
+  ];
+  for (const [wire, re] of cases) {
+    for (const size of [1, Infinity]) {
+      await assert.rejects(collect(readLegacyFrames(readerOf(wire, size))), (err: unknown) => {
+        assert.ok(err instanceof ProtocolError, String(err));
+        assert.match(err.message, re);
+        return true;
+      });
+    }
+  }
+});
+
+test('readLegacyFrames after other reads on the same reader, and a 0-length frame is nothing', async () => {
+  const wire = Buffer.concat([Buffer.from('OK tar\n'), Buffer.alloc(4), encodeLegacyFrame(Buffer.from('data'))]);
+  const r = new StreamReader(sourceOf(split(wire, 3)));
+  assert.equal(await r.readLine(), 'OK tar');
+  assert.equal((await collect(readLegacyFrames(r))).toString(), 'data');
+});

@@ -1,0 +1,58 @@
+// Test helpers: sources that deliver bytes in chosen pieces, and a sink that collects them.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { StreamReader } from '../../../src/protocol/streamReader.js';
+
+/** Splits data into pieces of `size` bytes (the last one shorter). */
+export function split(data: Buffer, size: number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) pieces.push(data.subarray(i, i + size));
+  return pieces;
+}
+
+/** A Readable that delivers each piece as its own chunk (object mode keeps the boundaries). */
+export function sourceOf(pieces: Buffer[]): Readable {
+  return Readable.from(pieces);
+}
+
+export function readerOf(data: Buffer | string, pieceSize = Infinity): StreamReader {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  return new StreamReader(sourceOf(pieceSize === Infinity ? [buf] : split(buf, pieceSize)));
+}
+
+/** A Writable that keeps everything written to it. */
+export class Sink extends Writable {
+  readonly chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    cb();
+  }
+  get data(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+export async function collect(gen: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of gen) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'mysql-zrm-innobackupex') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('repository root (package.json of mysql-zrm-innobackupex) not found');
+    dir = up;
+  }
+}
+
+/** The shared test vectors: $ZRM_SHARED_DIR/vectors, else ../shared/vectors beside the repo. */
+export function vectorsDir(): string {
+  const shared = process.env.ZRM_SHARED_DIR ?? resolve(repoRoot(), '..', 'shared');
+  return resolve(shared, 'vectors');
+}
