@@ -1,0 +1,86 @@
+import { connect, type Socket } from 'node:net';
+import type { ClientProtocol } from '../config/appConfig.js';
+import { ExitCode, ExitError, ProtocolError } from '../errors.js';
+import { writeAll } from '../protocol/io.js';
+import { formatRequestHeader } from '../protocol/request.js';
+import { StreamReader } from '../protocol/streamReader.js';
+import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
+import type { Logger } from '../logging/logger.js';
+import type { Remote } from './context.js';
+
+export interface Conversation {
+  protocol: 'legacy' | 'v2';
+  socket: Socket;
+  reader: StreamReader;
+  /** v2: what followed 'OK' in the server's answer (the stream format, 'ready', or ''). */
+  greeting: string;
+}
+
+function openSocket(host: string, port: number, timeoutSeconds: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ExitError(`connecting to ${host}:${port} timed out after ${timeoutSeconds}s`));
+    }, timeoutSeconds * 1000);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.setKeepAlive(true, 60_000);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new ExitError(`cannot connect to ${host}:${port}: ${err.message}`, ExitCode.failure, { cause: err }));
+    });
+  });
+}
+
+async function start(remote: Remote, version: string, action: string, params: string, timeout: number): Promise<{ socket: Socket; reader: StreamReader }> {
+  const socket = await openSocket(remote.host, remote.port, timeout);
+  // Errors surface through the reader and writeAll; this keeps a late EPIPE from crashing us.
+  socket.on('error', () => undefined);
+  const reader = new StreamReader(socket);
+  await writeAll(socket, formatRequestHeader({ version, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath }));
+  return { socket, reader };
+}
+
+/**
+ * Opens a request in the configured protocol. In `auto`, an old 1.8b5 server hangs up on our
+ * version line without a word; then we ask again in 1.8b5.
+ */
+export async function openRequest(remote: Remote, action: string, params: string, mode: ClientProtocol, timeout: number, logger: Logger): Promise<Conversation> {
+  if (mode !== 'legacy') {
+    const { socket, reader } = await start(remote, V2_VERSION, action, params, timeout);
+    let answer: string | null;
+    try {
+      answer = await reader.readLine(64 * 1024);
+    } catch (err) {
+      socket.destroy();
+      if (!(err instanceof ProtocolError)) throw err;
+      answer = null;
+    }
+    if (answer !== null) {
+      if (answer.startsWith('OK')) return { protocol: 'v2', socket, reader, greeting: answer.slice(2).trim() };
+      socket.destroy();
+      const message = answer.startsWith('ERROR') ? answer.slice(5).trim() : `unexpected answer '${answer.slice(0, 80)}'`;
+      throw new ExitError(`${remote.host}: ${message}`);
+    }
+    socket.destroy();
+    if (mode === 'v2') throw new ExitError(`${remote.host}:${remote.port} closed the connection without answering (not a v2 server? set [client] protocol = auto)`);
+    logger.info(`${remote.host}:${remote.port} does not speak ${V2_VERSION}; retrying in ${LEGACY_VERSION}`);
+    // Let xinetd reap the old server first: with `instances = 1` it refuses a second connection.
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, timeout);
+  return { protocol: 'legacy', socket, reader, greeting: '' };
+}
+
+/** Half-closes our side and waits for the server to hang up (1.8b5 actions without a reply). */
+export function finishAndWaitClose(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.once('close', () => resolve());
+    socket.end();
+    socket.resume();
+  });
+}

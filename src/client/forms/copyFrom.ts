@@ -1,0 +1,28 @@
+import { stat } from 'node:fs/promises';
+import type { StreamFormat } from '../../backupTool/types.js';
+import { ExitError, ProtocolError } from '../../errors.js';
+import { readLegacyFrames } from '../../protocol/legacyFrames.js';
+import { readV2Frames } from '../../protocol/v2Frames.js';
+import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
+import type { Conversation } from '../connection.js';
+
+export async function requireLocalDir(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new ExitError(`destination directory '${dir}' does not exist here`);
+}
+
+/** Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in. */
+export async function receiveStream(conv: Conversation, dest: string): Promise<{ bytes: number; format: StreamFormat }> {
+  let format: StreamFormat = 'tar';
+  if (conv.protocol === 'v2') {
+    if (conv.greeting !== 'tar' && conv.greeting !== 'xbstream') throw new ProtocolError(`unknown stream format '${conv.greeting}'`);
+    format = conv.greeting;
+  }
+  const frames = conv.protocol === 'v2' ? readV2Frames(conv.reader) : readLegacyFrames(conv.reader);
+  try {
+    const r = await receiveIntoDir(frames, format, dest);
+    return { bytes: r.bytes, format };
+  } finally {
+    conv.socket.destroy();
+  }
+}

@@ -1,0 +1,132 @@
+import { readFile, unlink } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { loadZrmConf, type ZrmConf } from '../config/zrmConf.js';
+import { ExitError, errorMessage } from '../errors.js';
+import { describeTarExit, startTarCreate } from '../tar/tar.js';
+import { receiveIntoDir } from '../transfer/receiveIntoDir.js';
+import { isLocalHost, parseCopyArgs, type CopyRequest } from './args.js';
+import { finishAndWaitClose, openRequest } from './connection.js';
+import type { CopyContext } from './context.js';
+import { receiveStream, requireLocalDir } from './forms/copyFrom.js';
+import { sendFile } from './forms/copyTo.js';
+import { countedLines, exchangeStatus } from './forms/statusRequest.js';
+import { runLocalHotcopy } from './forms/localHotcopy.js';
+import { printLines } from './output.js';
+import { remoteFor } from './remote.js';
+import { readStatusBlock } from '../protocol/statusBlock.js';
+
+type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
+
+const DEFAULT_SNAPSHOT_PLUGIN = '/usr/share/mysql-zrm/plugins/inno-snapshot.pl';
+
+function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, params: string) {
+  const { config, logger } = ctx;
+  return openRequest(remoteFor(host, conf, config), action, params, config.client.protocol, config.client.connectTimeout, logger);
+}
+
+async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
+  const srcLocal = isLocalHost(req.sourceHost);
+  const dstLocal = isLocalHost(req.destinationHost);
+  if (!srcLocal && dstLocal) {
+    await requireLocalDir(req.destinationDirectory);
+    const conv = await open(ctx, conf, req.sourceHost ?? '', 'copy from', req.sourceFile);
+    const r = await receiveStream(conv, req.destinationDirectory);
+    await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${req.sourceHost}:${req.sourceFile} to ${req.destinationDirectory}`]);
+    return 0;
+  }
+  if (srcLocal && !dstLocal) {
+    const conv = await open(ctx, conf, req.destinationHost ?? '', 'copy to', req.destinationDirectory);
+    const r = await sendFile(conv, req.sourceFile);
+    await printLines(ctx.stdout, [...r.lines, `sent ${r.bytes} bytes of ${req.sourceFile} to ${req.destinationHost}:${req.destinationDirectory}`]);
+    return 0;
+  }
+  if (!srcLocal && !dstLocal) {
+    const src = req.sourceHost ?? '';
+    const dst = req.destinationHost === src ? 'localhost' : (req.destinationHost ?? '');
+    const params = `--source-file '${req.sourceFile}' --destination-dir ${req.destinationDirectory} --source-host localhost --destination-host ${dst}`;
+    const conv = await open(ctx, conf, src, 'copy between', params);
+    return exchangeStatus(conv, `${remoteFor(src, conf, ctx.config).port}\n`, ctx, 'copy between');
+  }
+  await requireLocalDir(req.destinationDirectory);
+  const tar = startTarCreate(dirname(req.sourceFile), [basename(req.sourceFile)]);
+  const r = await receiveIntoDir(tar.stdout, 'tar', req.destinationDirectory, { allowEmpty: true });
+  const t = await tar;
+  if (t.exitCode !== 0) throw new ExitError(describeTarExit('tar', t));
+  await printLines(ctx.stdout, [`copied ${r.bytes} bytes locally to ${req.destinationDirectory}`]);
+  return 0;
+}
+
+async function createLink(req: Form<'create-link'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
+  const lines = (await readFile(req.sourceFile, 'utf8')).split('\n').filter((l) => l !== '');
+  const conv = await open(ctx, conf, req.destinationHost, 'create-link', req.sourceFile);
+  try {
+    return await exchangeStatus(conv, countedLines(lines), ctx, 'create-link');
+  } finally {
+    await unlink(req.sourceFile).catch(() => undefined);
+  }
+}
+
+async function snapshotCommand(req: Form<'snapshot-command'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
+  const keysFile = ctx.env.SNAPSHOT_CONF;
+  const keys = keysFile ? (await readFile(keysFile, 'utf8')).split('\n').map((k) => k.trim()).filter((k) => k !== '') : [];
+  const settings = keys.filter((k) => k !== 'user' && k !== 'password').map((k) => `${k}=${conf.get(k) ?? ''}`);
+  settings.push(`user=${conf.get('user') ?? ''}`, `password=${conf.get('password') ?? ''}`);
+  if (settings.some((l) => l.includes('\n'))) throw new ExitError('a forwarded setting contains a newline');
+  const plugin = conf.get('snapshot-plugin')?.trim() || DEFAULT_SNAPSHOT_PLUGIN;
+  try {
+    const conv = await open(ctx, conf, req.host, 'snapshot', req.parameters);
+    return await exchangeStatus(conv, `${plugin}\n${countedLines(settings)}`, ctx, 'snapshot');
+  } finally {
+    if (keysFile) await unlink(keysFile).catch(() => undefined);
+  }
+}
+
+async function removeBackupData(req: Form<'remove-backup-data'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
+  const what = req.backupId ?? req.typeOfDir;
+  if (!what) throw new ExitError('remove-backup-data needs --type-of-dir or --backup-id');
+  const conv = await open(ctx, conf, req.host, 'remove-backup-data', `${what} ${req.backupDir}`);
+  if (conv.protocol === 'legacy') {
+    await finishAndWaitClose(conv.socket);
+    return 0;
+  }
+  try {
+    const status = await readStatusBlock(conv.reader);
+    await printLines(status.ok ? ctx.stdout : ctx.stderr, status.lines);
+    return status.ok ? 0 : 1;
+  } finally {
+    conv.socket.destroy();
+  }
+}
+
+async function mysqlhotcopy(req: Form<'mysqlhotcopy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
+  const host = req.options.get('host');
+  if (isLocalHost(host)) return runLocalHotcopy(req, ctx);
+  await requireLocalDir(req.destination);
+  const params = [...req.options].filter(([k]) => k !== 'host').map(([k, v]) => ` --${k}="${v}"`).join('') + ` ${req.databases.join(' ')}`;
+  const conv = await open(ctx, conf, host ?? '', 'mysqlhotcopy', params);
+  const r = await receiveStream(conv, req.destination);
+  if (!req.quiet) await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${host} to ${req.destination}`]);
+  return 0;
+}
+
+/** The copy plugin (socket-copy.palomino.pl): returns the exit status for ZRM. */
+export async function runCopyPlugin(argv: readonly string[], ctx: CopyContext): Promise<number> {
+  const req = parseCopyArgs(argv);
+  const conf = ctx.zrmConf ?? (await loadZrmConf(ctx.env));
+  const started = Date.now();
+  try {
+    let code: number;
+    switch (req.form) {
+      case 'copy': code = await copy(req, ctx, conf); break;
+      case 'create-link': code = await createLink(req, ctx, conf); break;
+      case 'snapshot-command': code = await snapshotCommand(req, ctx, conf); break;
+      case 'remove-backup-data': code = await removeBackupData(req, ctx, conf); break;
+      case 'mysqlhotcopy': code = await mysqlhotcopy(req, ctx, conf); break;
+    }
+    ctx.logger.info(`socket-copy ${req.form} ${code === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    return code;
+  } catch (err) {
+    ctx.logger.error(`socket-copy ${req.form} FAILED: ${errorMessage(err)}`);
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+import { fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
+import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
+import { runServer } from '../server/index.js';
+import type { ServerIo } from '../server/context.js';
+
+/**
+ * Under xinetd (or systemd Accept=yes) fds 0, 1 and 2 are the client's socket. We talk through
+ * one net.Socket on fd 0, so writes are asynchronous with backpressure and we can half-close.
+ */
+function connectionIo(): { io: ServerIo; peer: string; close: () => Promise<void> } {
+  if (fstatSync(0).isSocket()) {
+    const socket = new Socket({ fd: 0, readable: true, writable: true });
+    socket.on('error', () => undefined);
+    const peer = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? '?'}` : 'unknown';
+    const close = () =>
+      new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.end(() => socket.destroy());
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 10_000).unref();
+      });
+    return { io: { input: socket, output: socket }, peer, close };
+  }
+  const close = () =>
+    new Promise<void>((resolve) => {
+      process.stdin.destroy();
+      process.stdout.write('', () => resolve());
+    });
+  return { io: { input: process.stdin, output: process.stdout }, peer: process.env.REMOTE_HOST ?? 'stdin', close };
+}
+
+function quietLoggers(config: AppConfig): { logger: Logger; toolLog: Logger } {
+  return {
+    logger: createLogger({ file: config.log.serverLog, level: config.log.level, label: 'socket-server' }),
+    toolLog: createLogger({ file: config.log.toolLog, level: 'info', label: config.backup.tool }),
+  };
+}
+
+/** `socket-server.palomino.pl` / `zrm-innobackupex socket-server`: serves one connection. */
+export async function socketServerCommand(configPath?: string): Promise<number> {
+  const { io, peer, close } = connectionIo();
+  let config: AppConfig;
+  try {
+    config = loadAppConfig(configPath, process.env);
+  } catch (err) {
+    // No config, no log file: the only trace left is the journal/xinetd log via the exit status.
+    await close();
+    throw err;
+  }
+  const { logger, toolLog } = quietLoggers(config);
+  try {
+    return await runServer(io, { config, logger, toolLog, env: process.env, peer });
+  } catch (err) {
+    logger.error(`socket-server crashed: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  } finally {
+    await close();
+    await Promise.all([flushLogger(logger), flushLogger(toolLog)]);
+  }
+}

@@ -1,0 +1,22 @@
+import { loadAppConfig } from '../config/appConfig.js';
+import { createLogger } from '../logging/logger.js';
+import { readArmedState } from '../snapshot/state.js';
+
+/** `zrm-innobackupex status`: the effective settings and whether a backup redirect is armed. */
+export async function statusCommand(configPath?: string): Promise<number> {
+  const config = loadAppConfig(configPath, process.env);
+  const logger = createLogger({ console: false });
+  const armed = await readArmedState(config.state.dir, config.state.maxAge, logger);
+  const lines = [
+    `backup tool:     ${config.backup.tool} (${config.backup.toolPath || `/usr/bin/${config.backup.tool}`})`,
+    `state dir:       ${config.state.dir} (max age ${config.state.maxAge}s)`,
+    `redirect armed:  ${armed ? `yes, since ${armed.armedAt.toISOString()} for user ${armed.user}` : 'no'}`,
+    `server port:     ${config.server.port}`,
+    `allowed roots:   ${config.server.allowedRoots.join(' ')}`,
+    `client protocol: ${config.client.protocol}`,
+    `server log:      ${config.log.serverLog}`,
+    `tool log:        ${config.log.toolLog}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,50 @@
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { ExitError } from '../errors.js';
+
+// Every path a client names is checked here before the server touches it: absolute, no '..'
+// component, and inside one of the configured allowed roots once symbolic links are resolved.
+
+export class PathRefused extends ExitError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PathRefused';
+  }
+}
+
+export function checkClientPath(p: string, what: string): string {
+  if (p === '' || !isAbsolute(p)) throw new PathRefused(`${what} '${p}' is not an absolute path`);
+  if (p.includes('\0')) throw new PathRefused(`${what} contains a NUL byte`);
+  if (p.split('/').includes('..')) throw new PathRefused(`${what} '${p}' contains '..'`);
+  return normalize(p);
+}
+
+export function isInside(child: string, root: string): boolean {
+  if (root === '/') return true;
+  const r = root.endsWith(sep) ? root.slice(0, -1) : root;
+  return child === r || child.startsWith(r + sep);
+}
+
+/** Resolves the longest existing prefix of `p` (so a path still to be created can be checked). */
+async function resolveExisting(p: string): Promise<string> {
+  let head = p;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return join(await realpath(head), ...tail.reverse());
+    } catch {
+      if (head === '/') return p;
+      tail.push(basename(head));
+      head = dirname(head);
+    }
+  }
+}
+
+export async function checkAllowed(p: string, roots: readonly string[], what: string): Promise<string> {
+  const clean = checkClientPath(p, what);
+  const real = await resolveExisting(clean);
+  if (!roots.some((r) => isInside(real, r))) {
+    throw new PathRefused(`${what} '${p}' is outside the allowed roots (${roots.join(', ')})`);
+  }
+  return clean;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { ExitError } from './errors.js';
+import { isServerMode, main } from './cli.js';
+
+// Never process.exit(): pending writes to the client's socket would be cut off. The exit
+// status is set and Node exits once the socket and the log files are flushed.
+const serverMode = isServerMode(process.argv);
+if (serverMode) {
+  // Under xinetd stderr is the client's socket: no Node warning may ever reach it.
+  process.removeAllListeners('warning');
+  process.on('warning', () => undefined);
+  process.on('uncaughtException', () => {
+    process.exitCode = 1;
+  });
+} else {
+  process.stdout.on('error', () => undefined);
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = err instanceof ExitError ? err.exitCode : 1;
+    if (!serverMode) process.stderr.write(`zrm-innobackupex: ${err instanceof Error ? err.message : String(err)}\n`);
+  },
+);

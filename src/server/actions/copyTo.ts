@@ -1,0 +1,36 @@
+import { stat } from 'node:fs/promises';
+import { errorMessage } from '../../errors.js';
+import { checkAllowed } from '../../fsutil/paths.js';
+import { writeAll } from '../../protocol/io.js';
+import { readLegacyFrames } from '../../protocol/legacyFrames.js';
+import { readV2Frames } from '../../protocol/v2Frames.js';
+import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
+import type { Outcome, Session } from '../context.js';
+import { sendStatus, sendV2Greeting } from '../reply.js';
+
+/** `copy to`: the client uploads a tar stream into a directory of this host. */
+export async function copyTo(s: Session): Promise<Outcome> {
+  let dest: string;
+  try {
+    dest = await checkAllowed(s.header.params, s.deps.config.server.allowedRoots, 'destination directory');
+    if (!(await stat(dest)).isDirectory()) throw new Error(`'${dest}' is not a directory`);
+  } catch (err) {
+    const message = `copy to refused: ${errorMessage(err)}`;
+    s.deps.logger.error(message);
+    if (s.protocol === 'v2') await writeAll(s.output, `ERROR ${message}\n`);
+    return { ok: false, detail: message };
+  }
+  await sendV2Greeting(s, 'ready');
+  try {
+    const frames = s.protocol === 'v2' ? readV2Frames(s.reader) : readLegacyFrames(s.reader);
+    const r = await receiveIntoDir(frames, 'tar', dest, { allowEmpty: s.protocol === 'legacy' });
+    s.bytes = r.bytes;
+    if (s.protocol === 'v2') await sendStatus(s, true, [`received ${r.bytes} bytes into ${dest}`]);
+    return { ok: true, detail: `into ${dest}` };
+  } catch (err) {
+    const message = `copy to ${dest} failed: ${errorMessage(err)}`;
+    s.deps.logger.error(message);
+    if (s.protocol === 'v2') await sendStatus(s, false, [message]).catch(() => undefined);
+    return { ok: false, detail: message };
+  }
+}

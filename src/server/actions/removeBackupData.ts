@@ -1,0 +1,40 @@
+import { readdir, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../../errors.js';
+import { checkAllowed } from '../../fsutil/paths.js';
+import type { Outcome, Session } from '../context.js';
+import { sendStatus } from '../reply.js';
+
+/** What `<N|LINKS|MOUNTS> <dir>` asks to remove, as a pure function of the params. */
+export function parseRemoveParams(params: string): { kind: 'LINKS' | 'MOUNTS' | 'BACKUP'; id?: string; dir: string } {
+  const m = /^(\S+)\s+(\S.*)$/.exec(params.trim());
+  if (!m) throw new Error(`expected '<id|LINKS|MOUNTS> <directory>', got '${params}'`);
+  const [, what = '', dir = ''] = m;
+  if (what === 'LINKS' || what === 'MOUNTS') return { kind: what, dir };
+  if (/^\d+$/.test(what)) return { kind: 'BACKUP', id: what, dir };
+  throw new Error(`unknown kind of backup data '${what}'`);
+}
+
+/** `remove-backup-data`: 1.8b5 sends no reply; v2 gets a status block. */
+export async function removeBackupData(s: Session): Promise<Outcome> {
+  let result: Outcome;
+  try {
+    const req = parseRemoveParams(s.header.params);
+    const dir = await checkAllowed(req.dir, s.deps.config.server.allowedRoots, 'backup directory');
+    if (req.kind === 'LINKS') {
+      await rm(join(dir, 'ZRM_LINKS'), { recursive: true, force: true });
+    } else if (req.kind === 'MOUNTS') {
+      await rm(join(dir, 'ZRM_MOUNTS'), { recursive: true, force: true });
+      const left = await readdir(dir).catch(() => undefined);
+      if (left && left.length === 0) await rmdir(dir);
+    } else {
+      await rm(join(dir, 'BACKUP', `BACKUP-${req.id ?? ''}`), { recursive: true, force: true });
+    }
+    result = { ok: true, detail: `${req.kind} of ${dir}` };
+  } catch (err) {
+    result = { ok: false, detail: `remove-backup-data refused: ${errorMessage(err)}` };
+    s.deps.logger.error(result.detail);
+  }
+  if (s.protocol === 'v2') await sendStatus(s, result.ok, [result.detail]);
+  return result;
+}

@@ -1,0 +1,40 @@
+import { LegacySender } from '../protocol/legacyFrames.js';
+import { V2Sender } from '../protocol/v2Frames.js';
+import type { Session } from './context.js';
+
+export interface ProducerStatus {
+  ok: boolean;
+  exitCode: number | null;
+  message: string;
+}
+
+/**
+ * Sends a producer's bytes to the client in the session's framing. A 1.8b5 client gets exactly
+ * the old frames and no status (it has no way to hear one); a v2 client gets the trailer.
+ */
+export async function sendStream(s: Session, source: AsyncIterable<Buffer>, finish: () => Promise<ProducerStatus>): Promise<ProducerStatus> {
+  if (s.protocol === 'legacy') {
+    const sender = new LegacySender(s.output);
+    for await (const chunk of source) {
+      await sender.write(chunk);
+      s.bytes += chunk.length;
+    }
+    await sender.end();
+    return finish();
+  }
+  const sender = new V2Sender(s.output);
+  let status: ProducerStatus;
+  try {
+    for await (const chunk of source) {
+      await sender.write(chunk);
+      s.bytes += chunk.length;
+    }
+    status = await finish();
+  } catch (err) {
+    status = { ok: false, exitCode: null, message: (err as Error).message };
+    // The producer is already reported as failed: end the stream cleanly so the client hears why.
+    await finish().catch(() => undefined);
+  }
+  await sender.end(status);
+  return status;
+}

@@ -1,0 +1,38 @@
+import { ProtocolError } from '../errors.js';
+import type { StreamReader } from '../protocol/streamReader.js';
+import { validateLine, type RequestHeader } from '../protocol/request.js';
+import { LEGACY_VERSION, STOCK_VERSION, V2_VERSION } from '../protocol/versions.js';
+import type { WireProtocol } from './context.js';
+
+/** Versions this server answers, most capable first. */
+export function acceptedVersions(acceptLegacy: boolean): string[] {
+  return acceptLegacy ? [V2_VERSION, LEGACY_VERSION] : [V2_VERSION];
+}
+
+export class VersionRefused extends ProtocolError {}
+
+/**
+ * Reads the version line alone first, so a v2 client can be told why the rest was refused
+ * (a 1.8b5 client can only be hung up on, as the old server did).
+ */
+export async function readVersion(reader: StreamReader, accepted: readonly string[]): Promise<WireProtocol> {
+  const version = await reader.readLine(256);
+  if (version === null) throw new ProtocolError('client closed the connection before sending a request');
+  if (accepted.includes(version)) return version === V2_VERSION ? 'v2' : 'legacy';
+  const printable = JSON.stringify(version.slice(0, 80));
+  const hint = version === STOCK_VERSION ? " (stock ZRM's socket-copy.pl: configure copy-plugin=socket-copy.palomino.pl)" : '';
+  throw new VersionRefused(`unsupported protocol version ${printable}${hint}; this server speaks ${accepted.join(', ')}`);
+}
+
+export async function readRestOfHeader(reader: StreamReader, version: string): Promise<RequestHeader> {
+  const names = ['action', 'params', 'tmpdir', 'binpath'] as const;
+  const values: string[] = [];
+  for (const name of names) {
+    const line = await reader.readLine();
+    if (line === null) throw new ProtocolError(`request ended before its ${name} line`);
+    validateLine(line, name);
+    values.push(line);
+  }
+  const [action = '', params = '', tmpdir = '', binpath = ''] = values;
+  return { version, action, params, tmpdir, binpath };
+}

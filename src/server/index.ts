@@ -1,0 +1,75 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { errorMessage } from '../errors.js';
+import { writeAll } from '../protocol/io.js';
+import { StreamReader } from '../protocol/streamReader.js';
+import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
+import type { Outcome, ServerDeps, ServerIo, Session } from './context.js';
+import { acceptedVersions, readRestOfHeader, readVersion, VersionRefused } from './header.js';
+import { copyBetween } from './actions/copyBetween.js';
+import { copyFrom } from './actions/copyFrom.js';
+import { copyTo } from './actions/copyTo.js';
+import { createLink } from './actions/createLink.js';
+import { mysqlhotcopy } from './actions/mysqlhotcopy.js';
+import { removeBackupData } from './actions/removeBackupData.js';
+import { snapshot } from './actions/snapshot.js';
+
+const ACTIONS: Record<string, (s: Session) => Promise<Outcome>> = {
+  'copy from': copyFrom,
+  'copy to': copyTo,
+  'copy between': copyBetween,
+  'create-link': createLink,
+  'remove-backup-data': removeBackupData,
+  snapshot,
+  mysqlhotcopy,
+};
+
+/** The client's temp dir is used when it exists here (as the old server did), else ours. */
+async function pickTmpdir(requested: string, fallback: string): Promise<string> {
+  if (isAbsolute(requested) && !requested.split('/').includes('..')) {
+    const st = await stat(requested).catch(() => undefined);
+    if (st?.isDirectory()) return requested;
+  }
+  return fallback;
+}
+
+/**
+ * Serves one request on `io` (under xinetd: the socket on fds 0/1) and resolves to the exit
+ * status. Nothing is written to `io.output` but protocol; every outcome goes to the log.
+ */
+export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number> {
+  const started = Date.now();
+  const { logger } = deps;
+  const reader = new StreamReader(io.input);
+  let session: Session | undefined;
+  let outcome: Outcome;
+  try {
+    const protocol = await readVersion(reader, acceptedVersions(deps.config.server.acceptLegacy));
+    const header = await readRestOfHeader(reader, protocol === 'v2' ? V2_VERSION : LEGACY_VERSION);
+    const tmpdir = await pickTmpdir(header.tmpdir, deps.config.backup.tmpDir);
+    session = { header, protocol, reader, output: io.output, deps, tmpdir, bytes: 0 };
+    logger.debug(`request ${JSON.stringify({ ...header })} from ${deps.peer}`);
+    const action = ACTIONS[header.action];
+    if (!action) {
+      if (protocol === 'v2') await writeAll(io.output, `ERROR unknown action '${header.action}'\n`);
+      outcome = { ok: false, detail: `unknown action '${header.action}'` };
+    } else {
+      outcome = await action(session);
+    }
+  } catch (err) {
+    const refusedVersion = err instanceof VersionRefused;
+    outcome = { ok: false, detail: `${refusedVersion ? 'refused' : 'failed'}: ${errorMessage(err)}` };
+    if (session?.protocol === 'v2' && !refusedVersion) {
+      // Best effort: the client may already be gone.
+      await writeAll(io.output, `ERROR ${errorMessage(err).replace(/\n/g, ' ')}\n`).catch(() => undefined);
+    }
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const line =
+    `peer=${deps.peer} version=${session?.header.version ?? '?'} action='${session?.header.action ?? '?'}' ` +
+    `params='${session?.header.params ?? ''}' bytes=${session?.bytes ?? 0} seconds=${seconds} ` +
+    `outcome=${outcome.ok ? 'OK' : 'FAILED'} ${outcome.detail}`;
+  if (outcome.ok) logger.info(line);
+  else logger.error(line);
+  return outcome.ok ? 0 : 1;
+}

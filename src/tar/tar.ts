@@ -1,0 +1,36 @@
+import { execa, type ResultPromise } from 'execa';
+
+// GNU tar, always through an argv array. `-h` on create: ZRM's ZRM_LINKS directory holds
+// symbolic links into the data directory and the copy must carry the files they point to.
+// `-i` on extract: innobackupex tar streams contain blocks of zeros that plain tar stops at.
+
+export type TarProcess = ResultPromise<{ stdin: 'ignore'; stdout: 'pipe'; stderr: 'pipe'; reject: false; buffer: { stdout: false; stderr: true } }>;
+export type TarExtractProcess = ResultPromise<{ stdin: 'pipe'; stdout: 'ignore'; stderr: 'pipe'; reject: false }>;
+
+export function startTarCreate(dir: string, names: readonly string[], opts: { cwd?: string } = {}): TarProcess {
+  return execa('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', ...names], {
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    cwd: opts.cwd ?? '/',
+  });
+}
+
+export function startTarExtract(destDir: string): TarExtractProcess {
+  return execa('tar', ['--same-owner', '-x', '-i', '-p', '-C', destDir], {
+    stdin: 'pipe',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    reject: false,
+    cwd: '/',
+  });
+}
+
+/** One line saying how a tar run ended, for logs and error messages. */
+export function describeTarExit(what: string, r: { exitCode?: number | undefined; signal?: string | undefined; stderr?: unknown }): string {
+  const err = typeof r.stderr === 'string' ? r.stderr.trim().split('\n').slice(-3).join(' / ') : '';
+  const how = r.signal ? `was killed by ${r.signal}` : `exited ${r.exitCode ?? '?'}`;
+  return `${what} ${how}${err ? `: ${err}` : ''}`;
+}

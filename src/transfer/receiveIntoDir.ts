@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { StreamFormat } from '../backupTool/types.js';
+import { ExitError, IntegrityError, errorMessage } from '../errors.js';
+import { describeTarExit, startTarExtract } from '../tar/tar.js';
+import { extractXbstream } from '../xbstream/extract.js';
+import { moveInto } from './moveInto.js';
+
+export interface ReceiveResult {
+  bytes: number;
+}
+
+async function* counted(source: AsyncIterable<Buffer>, counter: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    counter.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+async function extractTar(source: AsyncIterable<Buffer>, dir: string): Promise<void> {
+  const tar = startTarExtract(dir);
+  let feedError: unknown;
+  await pipeline(Readable.from(source), tar.stdin).catch((err: unknown) => {
+    feedError = err;
+    tar.kill();
+  });
+  const r = await tar;
+  if (feedError) throw feedError;
+  if (r.exitCode !== 0) throw new ExitError(describeTarExit('tar -x', r));
+}
+
+/**
+ * Extracts a received stream into a hidden staging directory inside `destDir` and moves the
+ * result into place only once the whole stream (and, in v2, its trailer) checked out: a failed
+ * transfer leaves nothing behind that could pass for a complete backup.
+ */
+export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: { allowEmpty?: boolean } = {}): Promise<ReceiveResult> {
+  const counter = { bytes: 0 };
+  const staging = await mkdtemp(join(destDir, '.zrm-incoming-'));
+  try {
+    const source = counted(frames, counter);
+    if (format === 'xbstream') await extractXbstream(source, staging);
+    else await extractTar(source, staging);
+    if (counter.bytes === 0 && !opts.allowEmpty) {
+      throw new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
+    }
+    await moveInto(staging, destDir);
+    return { bytes: counter.bytes };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    if (err instanceof ExitError) throw err;
+    throw new ExitError(`receiving into ${destDir} failed: ${errorMessage(err)}`, undefined, { cause: err });
+  }
+}
