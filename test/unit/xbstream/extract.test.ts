@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntegrityError } from '../../../src/errors.js';
 import { extractXbstream } from '../../../src/xbstream/extract.js';
@@ -165,5 +165,23 @@ test('a corrupt chunk stops the extraction with IntegrityError', async () => {
     bad.writeUInt8(bad.readUInt8(40_000) ^ 0xff, 40_000);
     await extractFails(bad, join(dir, 'bad'), /checksum mismatch in chunk at byte \d+ \(f offset 30000\)/);
     await extractFails(stream.subarray(0, stream.length - 3), join(dir, 'cut'), /truncated/);
+  });
+});
+
+test('a file swapped while its descriptor was lent to another file is detected', async () => {
+  await withTemp(async (dir) => {
+    const w = new XbstreamWriter();
+    const [a0, a1, aEof] = w.addFile('a', A, { chunkSize: 40_000 }) as [Buffer, Buffer, Buffer];
+    const b = w.addFile('b', B);
+    async function* source(): AsyncGenerator<Buffer> {
+      yield a0;
+      yield b[0] as Buffer; // with one fd, 'a' is closed to write 'b'
+      await rename(join(dir, 'a'), join(dir, 'a.moved'));
+      await writeFile(join(dir, 'a'), 'impostor');
+      yield a1;
+      yield aEof;
+      yield b[1] as Buffer;
+    }
+    await assert.rejects(extractXbstream(source(), dir, { maxOpenFiles: 1, fsync: false }), /a was replaced during extraction/);
   });
 });
