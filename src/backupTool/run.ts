@@ -1,0 +1,179 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { execa } from 'execa';
+import type { AppConfig } from '../config/appConfig.js';
+import { errorMessage } from '../errors.js';
+import { addSecret, type Logger } from '../logging/logger.js';
+import { redact } from '../logging/redact.js';
+import { buildToolArgv, formatOf, type ToolArgv } from './argv.js';
+import { writeOptionFile } from './optionFile.js';
+import { judgeResult, type ToolExit } from './result.js';
+import { StderrLog } from './stderrLog.js';
+import type { Credentials, RunningBackup, ToolResult } from './types.js';
+
+/**
+ * Between kill()'s SIGTERM and the SIGKILL that follows if the tool is still there.
+ * mariabackup blocks SIGTERM (seen in /proc/<pid>/status, SigBlk), so for it the SIGKILL is
+ * what ends it; that is safe: the server drops its locks with the connection and we remove
+ * the scratch files ourselves.
+ */
+export const KILL_GRACE_MS = 2000;
+/** How long stderr may stay open after the tool exited (a child of it holding it). */
+const STDERR_LINGER_MS = 10_000;
+
+/**
+ * Starts the configured backup tool with the credentials in a private option file.
+ * Never throws for a tool that cannot run: `done` then resolves with ok:false.
+ */
+export async function startBackup(
+  config: AppConfig,
+  creds: Credentials,
+  toolLog: Logger,
+  opts: { tmpRoot?: string } = {},
+): Promise<RunningBackup> {
+  addSecret(toolLog, creds.password);
+  const tool = config.backup.tool;
+  let workDir: string | undefined;
+  let argv: ToolArgv;
+  try {
+    // mkdtemp makes the directory 0700: the option file and the tool's scratch space are ours alone.
+    workDir = await mkdtemp(join(opts.tmpRoot ?? config.backup.tmpDir, 'zrm-backup-'));
+    const optionFile = await writeOptionFile(workDir, creds, 'client', config.backup.defaultsFile || undefined);
+    const targetDir = join(workDir, 'target');
+    await mkdir(targetDir, { mode: 0o700 });
+    const extraLsndir = config.backup.extraLsndir || undefined;
+    if (extraLsndir) await mkdir(extraLsndir, { recursive: true, mode: 0o700 });
+    argv = buildToolArgv(config.backup, { optionFile, targetDir, extraLsndir });
+  } catch (err) {
+    if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    const message = redact(`${tool} not started: ${errorMessage(err)}`, [creds.password]);
+    toolLog.error(message);
+    const result: ToolResult = { ok: false, exitCode: null, signal: null, completedOk: false, message };
+    return { format: formatOf(tool), stdout: Readable.from([]), done: Promise.resolve(result), kill: () => undefined, pid: undefined };
+  }
+  return spawnTool(tool, argv, workDir, toolLog, creds.password);
+}
+
+// A detached tool outlives us unless told: one 'exit' listener (not one per run, which would
+// end in a MaxListeners warning on stderr, the client's socket in server mode) kills them all.
+const onProcessExit = new Set<() => void>();
+let exitHookInstalled = false;
+function killOnProcessExit(kill: () => void): () => void {
+  if (!exitHookInstalled) {
+    process.on('exit', () => {
+      for (const k of onProcessExit) k();
+    });
+    exitHookInstalled = true;
+  }
+  onProcessExit.add(kill);
+  return () => onProcessExit.delete(kill);
+}
+
+/**
+ * When the log file falls behind, the tool waits (its stderr pipe fills) instead of the log
+ * piling up in memory. Never for long: a logger that will not drain does not stall the backup.
+ */
+function logBackpressure(toolLog: Logger, stderr: Readable): () => void {
+  let held = false;
+  return () => {
+    if (held || toolLog.writableLength < toolLog.writableHighWaterMark) return;
+    held = true;
+    stderr.pause();
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      clearTimeout(timer);
+      toolLog.off('drain', release);
+      stderr.resume();
+    };
+    const timer = setTimeout(release, 1000);
+    toolLog.once('drain', release);
+  };
+}
+
+function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logger, password: string): RunningBackup {
+  toolLog.info(`starting ${argv.command} ${argv.args.join(' ')}`);
+  // detached: the tool leads its own process group, so kill() also reaches its children
+  // (innobackupex runs xtrabackup beneath it).
+  const child = execa(argv.command, argv.args, {
+    cwd: workDir,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: false,
+  });
+  const pid = child.pid;
+  let finished = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    if (pid === undefined || finished) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the whole group is gone already.
+    }
+  };
+  const forgetOnExit = killOnProcessExit(() => signalGroup('SIGKILL'));
+
+  const log = new StderrLog((line) => toolLog.info(line));
+  const holdForLog = logBackpressure(toolLog, child.stderr);
+  const stderrDrained = new Promise<void>((resolve) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      log.push(text);
+      holdForLog();
+    });
+    child.stderr.once('end', resolve);
+    child.stderr.once('close', resolve);
+    child.stderr.once('error', () => resolve());
+  });
+  const exited = new Promise<ToolExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ exitCode: code, signal }));
+    void child.then((r) => {
+      if (pid !== undefined) return resolve({ exitCode: r.exitCode ?? null, signal: r.signal ?? null });
+      const code = (r.cause as NodeJS.ErrnoException | undefined)?.code ?? (r as { code?: string }).code;
+      resolve({ exitCode: null, signal: null, spawnError: { code, message: r.originalMessage ?? r.shortMessage ?? 'spawn failed' } });
+    });
+  });
+
+  const done = (async (): Promise<ToolResult> => {
+    let exit: ToolExit = { exitCode: null, signal: null };
+    try {
+      exit = await exited;
+      const linger = setTimeout(() => {
+        signalGroup('SIGKILL');
+        child.stderr.destroy();
+      }, STDERR_LINGER_MS);
+      await stderrDrained;
+      clearTimeout(linger);
+      log.end();
+    } catch (err) {
+      toolLog.error(`waiting for ${tool}: ${errorMessage(err)}`);
+    } finally {
+      finished = true;
+      if (killTimer) clearTimeout(killTimer);
+      forgetOnExit();
+    }
+    await rm(workDir, { recursive: true, force: true }).catch((err: unknown) =>
+      toolLog.warn(`could not remove ${workDir}: ${errorMessage(err)}`),
+    );
+    const result = judgeResult(tool, argv.command, exit, log.lastLines());
+    result.message = redact(result.message, [password]);
+    if (result.ok) toolLog.info(result.message);
+    else toolLog.error(result.message);
+    return result;
+  })();
+
+  const kill = (): void => {
+    if (finished || pid === undefined) return;
+    toolLog.warn(`stopping ${tool} (pid ${pid})`);
+    signalGroup('SIGTERM');
+    killTimer ??= setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
+  };
+
+  return { format: argv.format, stdout: child.stdout, done, kill, pid };
+}
