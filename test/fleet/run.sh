@@ -226,7 +226,10 @@ for h in "${dbhosts[@]}"; do
   [ "$got" -gt 0 ] || die "$h did not answer bk1 on 25300"
   refused=$(ctl python3 "$here/probe.py" "${ip[$h]}" 25300) || die "probe from ctl to $h failed"
   [ "$refused" = 0 ] || die "$h answered ctl ($refused bytes) though ctl is outside only_from"
-  log "$h:25300 answered bk1 ($got bytes), refused ctl (0 bytes)"
+  # The package's own service (only_from 127.0.0.1) must be off: the host itself is refused too.
+  local_got=$(on "$h" python3 - 127.0.0.1 25300 <"$here/probe.py") || die "probe on $h failed"
+  [ "$local_got" = 0 ] || die "$h answered itself ($local_got bytes): the package's xinetd service is on"
+  log "$h:25300 answered bk1 ($got bytes), refused ctl and $h itself (0 bytes)"
 done
 phase "only_from"
 
