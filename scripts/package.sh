@@ -1,0 +1,64 @@
+#!/bin/bash
+# Builds the Debian and RPM packages (npm run package):
+#   dist/mysql-zrm-innobackupex_<version>_all.deb
+#   dist/mysql-zrm-innobackupex-<version>.noarch.rpm
+# from packaging/nfpm.yaml, after `npm run build` has made dist/app/zrm-innobackupex.mjs.
+# Generated files are staged under build/package/.
+#
+# Environment:
+#   PKG_VERSION     package version (default: "version" of package.json)
+#   PKG_OUT         output directory (default: dist)
+#   PKG_MAINTAINER  "Name <address>" for the Maintainer field and the changelog
+#   PKG_SKIP_BUILD  1: package the bundle already in dist/app (a second version in tests)
+#   PKG_ALLOW_MISSING_DOCS  1: a one-line stand-in for a missing README.md/CHANGELOG.md
+#                   (development only: a release ships both)
+#   NFPM            the nfpm binary (default: nfpm in PATH, else ~/go/bin/nfpm); install it with
+#                   go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+set -euo pipefail
+
+die() { echo "package.sh: $*" >&2; exit 1; }
+
+cd "$(dirname "$0")/.."
+version=${PKG_VERSION:-$(node -p 'require("./package.json").version')}
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$ ]] || die "version '$version' is not x.y.z[-pre][+meta]"
+out=${PKG_OUT:-dist}
+maintainer=${PKG_MAINTAINER:-mysql-zrm-innobackupex maintainers <maintainers@users.noreply.r-seed-9b404211.example>}
+nfpm=${NFPM:-$(command -v nfpm || echo "$HOME/go/bin/nfpm")}
+[ -x "$nfpm" ] || die "nfpm not found; go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2"
+
+if [ "${PKG_SKIP_BUILD:-0}" != 1 ]; then
+  npm run --silent build
+fi
+bundle=dist/app/zrm-innobackupex.mjs
+[ -s "$bundle" ] || die "$bundle is missing: npm run build"
+
+stage=build/package
+rm -rf "$stage"
+mkdir -p "$stage" "$out"
+# The launchers import the bundle as a module; it is not run as a script, so no #! line.
+sed '1{/^#!/d}' "$bundle" >"$stage/zrm-innobackupex.mjs"
+gzip -9n <packaging/man/zrm-innobackupex.1 >"$stage/zrm-innobackupex.1.gz"
+for doc in README.md CHANGELOG.md; do
+  if [ -f "$doc" ]; then
+    gzip -9n <"$doc" >"$stage/$doc.gz"
+  elif [ "${PKG_ALLOW_MISSING_DOCS:-0}" = 1 ]; then
+    echo "package.sh: warning: $doc is missing; shipping a stand-in" >&2
+    echo "# $doc was not written when this development package was built" | gzip -9n >"$stage/$doc.gz"
+  else
+    die "$doc is missing (the packages ship it under /usr/share/doc)"
+  fi
+done
+date_epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+PKG_VERSION=$version PKG_MAINTAINER=$maintainer PKG_DATE=$date_epoch \
+  node packaging/tools/stage-docs.mjs "$stage"
+# RPM only: with `changelog:` nfpm would also write a changelog.Debian.gz into the .deb.
+{ cat packaging/nfpm.yaml; printf '\nchangelog: %s/changelog.yml\n' "$stage"; } >"$stage/nfpm-rpm.yaml"
+
+deb="$out/mysql-zrm-innobackupex_${version}_all.deb"
+rpm="$out/mysql-zrm-innobackupex-${version}.noarch.rpm"
+rm -f "$deb" "$rpm"
+export PKG_VERSION=$version PKG_MAINTAINER=$maintainer
+"$nfpm" pkg --config packaging/nfpm.yaml --packager deb --target "$deb" >/dev/null
+"$nfpm" pkg --config "$stage/nfpm-rpm.yaml" --packager rpm --target "$rpm" >/dev/null
+echo "$deb"
+echo "$rpm"
