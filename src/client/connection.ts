@@ -35,10 +35,12 @@ function openSocket(host: string, port: number, timeoutSeconds: number): Promise
   });
 }
 
-async function start(remote: Remote, version: string, action: string, params: string, timeout: number): Promise<{ socket: Socket; reader: StreamReader }> {
+async function start(remote: Remote, version: string, action: string, params: string, timeout: number, idleSeconds: number): Promise<{ socket: Socket; reader: StreamReader }> {
   const socket = await openSocket(remote.host, remote.port, timeout);
   // Errors surface through the reader and writeAll; this keeps a late EPIPE from crashing us.
   socket.on('error', () => undefined);
+  // A server that stops talking must not hang ZRM for ever.
+  socket.setTimeout(idleSeconds * 1000, () => socket.destroy(new Error(`no data from ${remote.host} for ${idleSeconds}s`)));
   const reader = new StreamReader(socket);
   await writeAll(socket, formatRequestHeader({ version, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath }));
   return { socket, reader };
@@ -48,9 +50,9 @@ async function start(remote: Remote, version: string, action: string, params: st
  * Opens a request in the configured protocol. In `auto`, an old 1.8b5 server hangs up on our
  * version line without a word; then we ask again in 1.8b5.
  */
-export async function openRequest(remote: Remote, action: string, params: string, mode: ClientProtocol, timeout: number, logger: Logger): Promise<Conversation> {
+export async function openRequest(remote: Remote, action: string, params: string, mode: ClientProtocol, timeout: number, idleSeconds: number, logger: Logger): Promise<Conversation> {
   if (mode !== 'legacy') {
-    const { socket, reader } = await start(remote, V2_VERSION, action, params, timeout);
+    const { socket, reader } = await start(remote, V2_VERSION, action, params, timeout, idleSeconds);
     let answer: string | null;
     try {
       answer = await reader.readLine(64 * 1024);
@@ -71,7 +73,7 @@ export async function openRequest(remote: Remote, action: string, params: string
     // Let xinetd reap the old server first: with `instances = 1` it refuses a second connection.
     await new Promise((res) => setTimeout(res, 300));
   }
-  const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, timeout);
+  const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, timeout, idleSeconds);
   return { protocol: 'legacy', socket, reader, greeting: '' };
 }
 

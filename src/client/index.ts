@@ -21,7 +21,7 @@ const DEFAULT_SNAPSHOT_PLUGIN = '/usr/share/mysql-zrm/plugins/inno-snapshot.pl';
 
 function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, params: string) {
   const { config, logger } = ctx;
-  return openRequest(remoteFor(host, conf, config), action, params, config.client.protocol, config.client.connectTimeout, logger);
+  return openRequest(remoteFor(host, conf, config), action, params, config.client.protocol, config.client.connectTimeout, config.client.idleTimeout, logger);
 }
 
 async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {

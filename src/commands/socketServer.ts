@@ -52,6 +52,13 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     throw err;
   }
   const { logger, toolLog } = quietLoggers(config);
+  if (io.input instanceof Socket) {
+    // A client that goes silent must not hold the service's only instance for ever.
+    io.input.setTimeout(config.server.idleTimeout * 1000, () => {
+      logger.error(`no traffic from ${peer} for ${config.server.idleTimeout}s: closing`);
+      (io.input as Socket).destroy();
+    });
+  }
   try {
     return await runServer(io, { config, logger, toolLog, env: process.env, peer });
   } catch (err) {

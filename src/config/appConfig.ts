@@ -48,6 +48,8 @@ export interface AppConfig {
   client: {
     protocol: ClientProtocol;
     connectTimeout: number;
+    /** Seconds without a byte from the server before the copy is abandoned. */
+    idleTimeout: number;
   };
   log: {
     serverLog: string;
@@ -75,9 +77,9 @@ export const DEFAULT_CONFIG: AppConfig = {
     allowedRoots: ['/'],
     pluginDir: '/usr/share/mysql-zrm/plugins',
     acceptLegacy: true,
-    idleTimeout: 600,
+    idleTimeout: 3600,
   },
-  client: { protocol: 'auto', connectTimeout: 30 },
+  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
   log: {
     serverLog: '/var/log/socket-server.log',
     toolLog: '/var/log/innobackupex.log',
@@ -163,6 +165,7 @@ export function parseAppConfig(text: string): AppConfig {
     client: {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
       connectTimeout: int(raw.client, 'connect_timeout', d.client.connectTimeout, 1, 3600),
+      idleTimeout: int(raw.client, 'idle_timeout', d.client.idleTimeout, 1, 86400),
     },
     log: {
       serverLog: absPath(raw.log, 'server_log', d.log.serverLog, false),

@@ -66,9 +66,11 @@ export function addSecret(logger: Logger, secret: string): void {
 /** Resolves once everything logged so far is on disk: call before the process ends. */
 export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
-    if (logger.transports.length === 0) return resolve();
+    if (logger.transports.length === 0 || logger.writableEnded) return resolve();
     logger.on('finish', () => resolve());
+    // Anything logged after this point is dropped rather than thrown as write-after-end.
     logger.end();
+    logger.silent = true;
     setTimeout(resolve, 2000).unref();
   });
 }

@@ -5,6 +5,7 @@ import { writeAll } from '../protocol/io.js';
 import { StreamReader } from '../protocol/streamReader.js';
 import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
 import type { Outcome, ServerDeps, ServerIo, Session } from './context.js';
+import { sendV2Greeting } from './reply.js';
 import { acceptedVersions, readRestOfHeader, readVersion, VersionRefused } from './header.js';
 import { copyBetween } from './actions/copyBetween.js';
 import { copyFrom } from './actions/copyFrom.js';
@@ -13,6 +14,9 @@ import { createLink } from './actions/createLink.js';
 import { mysqlhotcopy } from './actions/mysqlhotcopy.js';
 import { removeBackupData } from './actions/removeBackupData.js';
 import { snapshot } from './actions/snapshot.js';
+
+// Actions that answer with a status block: a v2 client is told 'OK' before it sends the rest.
+const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot']);
 
 const ACTIONS: Record<string, (s: Session) => Promise<Outcome>> = {
   'copy from': copyFrom,
@@ -54,6 +58,7 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
       if (protocol === 'v2') await writeAll(io.output, `ERROR unknown action '${header.action}'\n`);
       outcome = { ok: false, detail: `unknown action '${header.action}'` };
     } else {
+      if (STATUS_ACTIONS.has(header.action)) await sendV2Greeting(session, '');
       outcome = await action(session);
     }
   } catch (err) {
