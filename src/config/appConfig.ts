@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import ini from 'ini';
 import { ExitCode, ExitError } from '../errors.js';
 
@@ -127,7 +127,19 @@ function oneOf<T extends string>(sec: Section | undefined, key: string, def: T, 
 }
 
 export function parseAppConfig(text: string): AppConfig {
-  const raw = ini.parse(text) as Record<string, Section>;
+  return appConfigFrom(ini.parse(text) as Record<string, Section>);
+}
+
+/** Later sections' keys replace earlier ones (drop-ins over the main file). */
+export function mergeRaw(base: Record<string, Section>, over: Record<string, Section>): Record<string, Section> {
+  const out: Record<string, Section> = { ...base };
+  for (const [name, sec] of Object.entries(over)) {
+    if (sec && typeof sec === 'object') out[name] = { ...(out[name] ?? {}), ...sec };
+  }
+  return out;
+}
+
+export function appConfigFrom(raw: Record<string, Section>): AppConfig {
   const d = DEFAULT_CONFIG;
   const b = raw.backup;
   const portText = str(b, 'port', '');
@@ -175,24 +187,50 @@ export function parseAppConfig(text: string): AppConfig {
   };
 }
 
+function readOptional(path: string, mustExist: boolean): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if (!mustExist && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ExitError(`cannot read config ${path}: ${(err as Error).message}`, ExitCode.config, { cause: err });
+  }
+}
+
+/** `FILE.d/*.conf` in lexical order: drop-ins (e.g. Ansible's) that override the packaged file. */
+function dropIns(path: string): string[] {
+  try {
+    return readdirSync(`${path}.d`)
+      .filter((n) => n.endsWith('.conf') && !n.startsWith('.'))
+      .sort()
+      .map((n) => join(`${path}.d`, n));
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Loads the config named by --config, else $ZRM_INNOBACKUPEX_CONF, else the default path.
- * A missing default file means "all defaults"; a missing file the user named is an error.
+ * Loads the config named by --config, else $ZRM_INNOBACKUPEX_CONF, else the default path, then
+ * its drop-ins. A missing default file means "all defaults"; a missing file the user named is
+ * an error.
  */
 export function loadAppConfig(explicitPath: string | undefined, env: NodeJS.ProcessEnv): AppConfig {
   const named = explicitPath ?? env[CONFIG_ENV];
   const path = named ?? DEFAULT_CONFIG_PATH;
-  let text: string;
+  let raw: Record<string, Section> = {};
+  let current = path;
   try {
-    text = readFileSync(path, 'utf8');
+    const main = readOptional(path, named !== undefined);
+    if (main !== undefined) raw = ini.parse(main) as Record<string, Section>;
+    for (const file of dropIns(path)) {
+      current = file;
+      raw = mergeRaw(raw, ini.parse(readOptional(file, true) ?? '') as Record<string, Section>);
+    }
+    current = path;
+    return appConfigFrom(raw);
   } catch (err) {
-    if (!named && (err as NodeJS.ErrnoException).code === 'ENOENT') return structuredClone(DEFAULT_CONFIG);
-    throw new ExitError(`cannot read config ${path}: ${(err as Error).message}`, ExitCode.config, { cause: err });
-  }
-  try {
-    return parseAppConfig(text);
-  } catch (err) {
-    if (err instanceof ExitError) throw new ExitError(`${path}: ${err.message}`, ExitCode.config);
+    if (err instanceof ExitError && !err.message.startsWith('cannot read')) {
+      throw new ExitError(`${current}: ${err.message}`, ExitCode.config);
+    }
     throw err;
   }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Everything the tests and the demo need on a Debian 12 machine (root): the real database,
+# backup tool, super-server, tar, logrotate, packaging and fleet tools, and nfpm.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+PACKAGES=(
+  mariadb-server mariadb-client mariadb-backup
+  xinetd tar logrotate iproute2 procps
+  debootstrap lintian rpm rpmlint
+  ansible ansible-lint openssh-server openssh-client sshpass sudo
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  # The packaged MariaDB/xinetd services are not used: tests start their own daemons.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq "${missing[@]}"
+  rm -f /usr/sbin/policy-rc.d
+fi
+NFPM_VERSION=v2.45.2
+GOBIN="$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
+if ! command -v nfpm >/dev/null && [ ! -x "$GOBIN/nfpm" ]; then
+  PATH="$PATH:/usr/local/go/bin" go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}"
+fi
