@@ -1,0 +1,138 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { loadSampleData, startMariaDb, tableChecksums, type MariaDb } from '../helpers/mariadb.js';
+import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
+import { makeTempDir } from '../helpers/tempDir.js';
+import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
+import { runPlugin, writeZrmConf } from '../helpers/zrmRun.js';
+
+// Our peers of 1.8b5 vintage: an unmodified old client must get what the old server sent,
+// and our client must still work against an old server. The stand-ins are Perl programs using
+// Perl's own pack("u*"), so these tests do not check our framing against itself.
+const FIXTURES = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'test', 'fixtures', 'legacy');
+
+function rawRequest(port: number, request: string): Promise<Buffer> {
+  return new Promise((res, rej) => {
+    const chunks: Buffer[] = [];
+    const s = connect({ host: '127.0.0.1', port }, () => s.write(request));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => res(Buffer.concat(chunks)));
+    s.on('error', rej);
+    s.setTimeout(60_000, () => s.destroy(new Error('timeout')));
+  });
+}
+
+describe('1.8b5 peers', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  let db: MariaDb;
+  let ours: Xinetd;
+  let old: Xinetd;
+  let env: Record<string, string>;
+  let plugins: Awaited<ReturnType<typeof installPlugins>>;
+  let serverLog: string;
+
+  before(async () => {
+    tmp = await makeTempDir('zrm-legacy-');
+    db = await startMariaDb(join(tmp.path, 'db'));
+    await loadSampleData(db, 'sbtest', 2, 5000);
+    plugins = await installPlugins(join(tmp.path, 'plugins'));
+    const appConf = join(tmp.path, 'innobackupex.conf');
+    await writeAppConfig(appConf, { dir: tmp.path, socket: db.socket });
+    serverLog = join(tmp.path, 'socket-server.log');
+    const oldDir = join(tmp.path, 'old');
+    await mkdir(oldDir);
+    ours = await startXinetd(tmp.path, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
+    old = await startXinetd(oldDir, join(FIXTURES, 'old-server.pl'));
+    const zrmConf = join(tmp.path, 'zrm.conf');
+    await writeZrmConf(zrmConf, {
+      user: db.backupUser,
+      password: db.backupPassword,
+      'copy-plugin': plugins['socket-copy.palomino.pl'],
+      'snapshot-plugin': plugins['inno-snapshot.pl'],
+      'socket-remote-port': String(ours.port),
+    });
+    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: appConf };
+  });
+
+  after(async () => {
+    await ours?.stop();
+    await old?.stop();
+    await db?.stop();
+    await tmp?.cleanup();
+  });
+
+  test('an old client gets a hot backup as tar (xbstream converted on the server) that restores', async () => {
+    const snap = (action: string) => runPlugin(plugins['inno-snapshot.pl'], ['--action', action, '--host', '127.0.0.1'], env);
+    for (const action of ['create-snapshot', 'mount']) assert.equal((await snap(action)).exitCode, 0);
+    const dest = join(tmp.path, 'old-client-backup');
+    await mkdir(dest);
+    try {
+      const r = await execa(join(FIXTURES, 'old-copy-from.pl'), ['127.0.0.1', String(ours.port), `${dest}/ZRM_LINKS/.`, dest], { reject: false });
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.ok(Number(r.stdout) > 1_000_000, `only ${r.stdout} bytes`);
+    } finally {
+      assert.equal((await snap('umount')).exitCode, 0);
+    }
+    assert.ok((await readdir(dest)).includes('xtrabackup_checkpoints'));
+    await execa('mariabackup', ['--prepare', `--target-dir=${dest}`]);
+    const copy = await startMariaDb(join(tmp.path, 'restored'), { datadir: dest, initialise: false });
+    try {
+      assert.deepEqual(await tableChecksums(copy, 'sbtest'), await tableChecksums(db, 'sbtest'));
+    } finally {
+      await copy.stop();
+    }
+  });
+
+  test('a 1.8b5 request for a file gets byte for byte the frames Perl pack("u*") makes of the tar', async () => {
+    const dir = join(tmp.path, 'files');
+    await mkdir(dir);
+    const payload = Buffer.alloc(25_000 + 77);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) % 256;
+    await writeFile(join(dir, 'binlog.000001'), payload);
+    const wire = await rawRequest(ours.port, `1.8b5_palomino\ncopy from\n${dir}/binlog.000001\n/tmp\n/usr/bin\n`);
+    const tar = await execa('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', 'binlog.000001'], { encoding: 'buffer', stripFinalNewline: false });
+    const framed = await execa('perl', ['-e', 'binmode STDIN; binmode STDOUT; while (read(STDIN, my $b, 10240)) { my $e = pack("u*", $b); print pack("N", length $e), $e }'], {
+      input: tar.stdout,
+      encoding: 'buffer',
+      stripFinalNewline: false,
+    });
+    assert.ok(wire.length > 30_000);
+    assert.ok(wire.equals(Buffer.from(framed.stdout)), `legacy frames differ from the old server's: ${wire.length} vs ${framed.stdout.length} bytes`);
+  });
+
+  test('stock ZRM\'s version 1.8 is hung up on without a byte, and logged', async () => {
+    const wire = await rawRequest(ours.port, '1.8\ncopy from\n/etc/hostname\n/tmp\n/usr/bin\n');
+    assert.equal(wire.length, 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(await readFile(serverLog, 'utf8'), /refused: unsupported protocol version "1\.8".*socket-copy\.palomino\.pl/);
+  });
+
+  test('our copy plugin falls back to 1.8b5 against an old server, and fails clearly in v2-only mode', async () => {
+    const dir = join(tmp.path, 'src-files');
+    await mkdir(dir);
+    await writeFile(join(dir, 'relay-log.info'), 'relay info\n');
+    const zrmConf = join(tmp.path, 'zrm-old.conf');
+    await writeZrmConf(zrmConf, { 'socket-remote-port': String(old.port) });
+    const dest = join(tmp.path, 'from-old');
+    await mkdir(dest);
+    const args = ['--source-host', '127.0.0.1', '--source-file', join(dir, 'relay-log.info'), '--destination-host', 'localhost', '--destination-directory', dest];
+    const r = await runPlugin(plugins['socket-copy.palomino.pl'], args, { ...env, ZRM_CONF: zrmConf });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(await readFile(join(dest, 'relay-log.info'), 'utf8'), 'relay info\n');
+
+    const v2Conf = join(tmp.path, 'v2-only.conf');
+    await writeAppConfig(v2Conf, { dir: join(tmp.path, 'v2only'), protocol: 'v2' });
+    const dest2 = join(tmp.path, 'from-old-v2');
+    await mkdir(dest2);
+    const args2 = [...args.slice(0, -1), dest2];
+    const r2 = await runPlugin(plugins['socket-copy.palomino.pl'], args2, { ...env, ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: v2Conf });
+    assert.notEqual(r2.exitCode, 0);
+    assert.match(r2.stderr, /closed the connection without answering/);
+    assert.deepEqual(await readdir(dest2), []);
+  });
+});
