@@ -12,10 +12,21 @@ export interface ReceiveResult {
   bytes: number;
 }
 
-async function* counted(source: AsyncIterable<Buffer>, counter: { bytes: number }): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    counter.bytes += chunk.length;
-    yield chunk;
+interface Counter {
+  bytes: number;
+  /** What the sender's side reported (bad frame, failed trailer): the real cause of a failure. */
+  sourceError?: unknown;
+}
+
+async function* counted(source: AsyncIterable<Buffer>, counter: Counter): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of source) {
+      counter.bytes += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    counter.sourceError = err;
+    throw err;
   }
 }
 
@@ -37,19 +48,22 @@ async function extractTar(source: AsyncIterable<Buffer>, dir: string): Promise<v
  * transfer leaves nothing behind that could pass for a complete backup.
  */
 export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: { allowEmpty?: boolean } = {}): Promise<ReceiveResult> {
-  const counter = { bytes: 0 };
+  const counter: Counter = { bytes: 0 };
   const staging = await mkdtemp(join(destDir, '.zrm-incoming-'));
+  const emptyStream = () =>
+    new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {
     const source = counted(frames, counter);
     if (format === 'xbstream') await extractXbstream(source, staging);
     else await extractTar(source, staging);
-    if (counter.bytes === 0 && !opts.allowEmpty) {
-      throw new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
-    }
+    if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
     await moveInto(staging, destDir);
     return { bytes: counter.bytes };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
+    // tar's own complaint about nothing ("does not look like a tar archive") says less than this.
+    if (counter.sourceError instanceof ExitError) throw counter.sourceError;
+    if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
     if (err instanceof ExitError) throw err;
     throw new ExitError(`receiving into ${destDir} failed: ${errorMessage(err)}`, undefined, { cause: err });
   }

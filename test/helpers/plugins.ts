@@ -24,7 +24,7 @@ export async function installPlugins(dir: string): Promise<Record<(typeof PLUGIN
 }
 
 /** An innobackupex.conf for tests: everything under `dir`, the tool talking to `socket`. */
-export async function writeAppConfig(path: string, opts: { dir: string; socket?: string; tool?: string; toolPath?: string; extra?: string; protocol?: string; allowedRoots?: string }): Promise<void> {
+export async function writeAppConfig(path: string, opts: { dir: string; socket?: string; tool?: string; toolPath?: string; extra?: string; protocol?: string; allowedRoots?: string; pluginDir?: string }): Promise<void> {
   const stateDir = join(opts.dir, 'state');
   const tmp = join(opts.dir, 'tmp');
   await mkdir(tmp, { recursive: true, mode: 0o700 });
@@ -40,7 +40,7 @@ export async function writeAppConfig(path: string, opts: { dir: string; socket?:
       `dir = ${stateDir}`,
       'max_age = 3600',
       '[server]',
-      `plugin_dir = ${join(opts.dir, 'plugins')}`,
+      `plugin_dir = ${opts.pluginDir ?? join(opts.dir, 'plugins')}`,
       `allowed_roots = ${opts.allowedRoots ?? '/'}`,
       '[client]',
       `protocol = ${opts.protocol ?? 'auto'}`,
