@@ -3,12 +3,13 @@
 # backup tool, super-server, tar, logrotate, packaging and fleet tools, and nfpm.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(
-  mariadb-server mariadb-client mariadb-backup
-  xinetd tar logrotate iproute2 procps
-  debootstrap lintian rpm rpmlint
-  ansible ansible-lint openssh-server openssh-client sshpass sudo
-)
+# usage: install-test-deps.sh [--demo]   (--demo: only what the demo needs)
+PACKAGES=(mariadb-server mariadb-client mariadb-backup xinetd tar iproute2 procps perl)
+# Node.js: whatever the machine has (18.19+); Debian's own only where there is none.
+command -v node >/dev/null || PACKAGES+=(nodejs npm)
+if [ "${1:-}" != "--demo" ]; then
+  PACKAGES+=(logrotate debootstrap lintian rpm rpmlint ansible ansible-lint openssh-server openssh-client sshpass sudo)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -20,6 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}"
   rm -f /usr/sbin/policy-rc.d
 fi
+[ "${1:-}" = "--demo" ] && exit 0
 NFPM_VERSION=v2.45.2
 GOBIN="$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
 if ! command -v nfpm >/dev/null && [ ! -x "$GOBIN/nfpm" ]; then

@@ -1,0 +1,149 @@
+#!/bin/bash
+# The .deb in a fresh Debian 12 root (debootstrap, chroot): apt pulls Debian's nodejs and xinetd;
+# the mysql user missing, then present; Zmanda's mysql-zrm (a stand-in shipping the same xinetd
+# file) installed after and before; the plugins on Debian's Node 18; logrotate; xinetd serving
+# in a network namespace; upgrade, remove, purge; and a purge that leaves the root as it was.
+# Usage: deb-chroot.sh WORKDIR DEB_V1 DEB_V2   (sourced helpers: lib.sh; run.sh sets REPO etc.)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+work=$1 deb1=$2 deb2=$3
+r=$work/deb-root
+pkg=mysql-zrm-innobackupex
+xfile=/etc/xinetd.d/mysql-zrm-socket-server
+v2=$(dpkg-deb -f "$deb2" Version)
+trap 'release_root "$r"' EXIT
+
+# A stand-in for Zmanda's mysql-zrm: the same xinetd service path, another server.
+stock_deb() {
+  local d=$work/stock
+  mkdir -p "$d/DEBIAN" "$d/etc/xinetd.d" "$d/usr/share/mysql-zrm/plugins"
+  cat >"$d/DEBIAN/control" <<'EOF'
+Package: mysql-zrm
+Version: 3.0.0-0pkgtest1
+Architecture: all
+Maintainer: packaging test <pkgtest@example.invalid>
+Description: stand-in for Zmanda's mysql-zrm (packaging test only)
+ Ships /etc/xinetd.d/mysql-zrm-socket-server like the real package.
+EOF
+  echo "$xfile" >"$d/DEBIAN/conffiles"
+  printf 'service mysql-zrm-socket-server\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n\tprotocol = tcp\n\tport = 25300\n\twait = no\n\tuser = mysql\n\tserver = /usr/share/mysql-zrm/plugins/socket-server.pl\n}\n' >"$d$xfile"
+  printf '#!/bin/sh\necho STOCK ZRM SERVER\n' >"$d/usr/share/mysql-zrm/plugins/socket-server.pl"
+  chmod 0755 "$d/usr/share/mysql-zrm/plugins/socket-server.pl"
+  chmod 0644 "$d$xfile"
+  dpkg-deb --root-owner-group --build "$d" "$work/mysql-zrm-stock.deb" >/dev/null
+  sha256sum <"$d$xfile" | cut -d' ' -f1
+}
+
+installed() { [ "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
+diversion() { in_root "$r" dpkg-divert --list "$xfile"; }
+hash_of() { sha256sum <"$r$1" | cut -d' ' -f1; }
+
+step "fresh Debian 12 root"
+new_root "$r"
+mount_root "$r"
+mkdir -p "$r/tmp/pkgtest"
+cp "$deb1" "$r/tmp/pkgtest/v1.deb"
+cp "$deb2" "$r/tmp/pkgtest/v2.deb"
+cp "$here/in-root/"*.sh "$r/tmp/pkgtest/"
+stock_hash=$(stock_deb)
+cp "$work/mysql-zrm-stock.deb" "$r/tmp/pkgtest/"
+in_root "$r" apt-get update -qq
+! installed nodejs && ! installed xinetd || fail "the fresh root already has nodejs or xinetd"
+
+step "apt-get install ./$pkg.deb (no mysql user yet)"
+in_root "$r" apt-get install -y -q /tmp/pkgtest/v1.deb >"$work/install1.log" 2>&1 ||
+  { cat "$work/install1.log"; fail "apt-get install failed"; }
+installed nodejs && installed xinetd || fail "nodejs and xinetd were not pulled in"
+node_version=$(in_root "$r" node --version)
+[[ $node_version == v18.* ]] || fail "node is $node_version, not Debian 12's Node 18"
+grep -q 'deb.debian.org/debian bookworm' <<<"$(in_root "$r" apt-cache policy nodejs)" || fail "nodejs is not Debian's"
+ok "apt pulled Debian's nodejs ($node_version) and xinetd"
+grep -q "there is no 'mysql' user" "$work/install1.log" || fail "postinst did not say what to do without a mysql user"
+grep -q 'useradd --system' "$work/install1.log" || fail "postinst did not say how to create the user"
+ok "postinst says what to do without a mysql user"
+assert_absent "$r/var/lib/mysql-zrm-innobackupex"
+assert_eq "diversion of the stock xinetd file" \
+  "diversion of $xfile to $xfile.zrm-stock by $pkg" "$(diversion)"
+
+step "mysql-zrm installed after $pkg: its xinetd file goes to .zrm-stock"
+in_root "$r" dpkg -i /tmp/pkgtest/mysql-zrm-stock.deb >/dev/null
+assert_eq "our service file in place" "$(sha256sum <"$REPO/packaging$xfile" | cut -d' ' -f1)" "$(hash_of "$xfile")"
+assert_eq "stock service file diverted" "$stock_hash" "$(hash_of "$xfile.zrm-stock")"
+
+step "apt-get purge: the stock file returns"
+in_root "$r" apt-get purge -y -q "$pkg" >"$work/purge1.log" 2>&1 || { cat "$work/purge1.log"; fail "purge failed"; }
+assert_eq "stock service file back" "$stock_hash" "$(hash_of "$xfile")"
+assert_absent "$r$xfile.zrm-stock"
+assert_eq "no diversion left" "" "$(diversion)"
+
+step "mysql user, snapshot, install with mysql-zrm present"
+in_root "$r" useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin mysql
+snapshot "$r" "$work/before.snapshot"
+in_root "$r" apt-get install -y -q /tmp/pkgtest/v1.deb >"$work/install2.log" 2>&1 ||
+  { cat "$work/install2.log"; fail "apt-get install failed"; }
+assert_eq "stock service file diverted" "$stock_hash" "$(hash_of "$xfile.zrm-stock")"
+assert_eq "our service file in place" "$(sha256sum <"$REPO/packaging$xfile" | cut -d' ' -f1)" "$(hash_of "$xfile")"
+assert_stat "$r" "/var/lib/mysql-zrm-innobackupex" 700 mysql mysql
+assert_stat "$r" "/var/log/socket-server.log" 640 mysql mysql
+assert_stat "$r" "/var/log/innobackupex.log" 640 mysql mysql
+for f in /usr/bin/zrm-innobackupex /usr/share/mysql-zrm/plugins/{inno-snapshot.pl,socket-server.palomino.pl,socket-copy.palomino.pl}; do
+  assert_stat "$r" "$f" 755 root root
+  assert_eq "$f interpreter" '#!/usr/bin/node' "$(head -n1 "$r$f")"
+done
+
+step "the command and each plugin on Debian's Node 18"
+assert_eq "zrm-innobackupex --version" "$(node -p 'require(process.argv[1]).version' "$REPO/package.json")" \
+  "$(in_root "$r" zrm-innobackupex --version)"
+grep -q 'socket-server' <<<"$(in_root "$r" zrm-innobackupex --help)" || fail "zrm-innobackupex --help"
+ok "zrm-innobackupex --help"
+out=$(in_root "$r" /usr/share/mysql-zrm/plugins/inno-snapshot.pl --action get-vm-device-details --directory /var/lib --sname pkgtest)
+grep -qx 'snapshot-mount-point=/var/lib/mysql-zrm-innobackupex' <<<"$out" || fail "inno-snapshot.pl: $out"
+ok "inno-snapshot.pl --action get-vm-device-details"
+mkdir -p "$r/tmp/pkgtest/local"
+in_root "$r" /usr/share/mysql-zrm/plugins/socket-copy.palomino.pl --source-file /etc/debian_version \
+  --destination-directory /tmp/pkgtest/local >/dev/null
+cmp -s "$r/etc/debian_version" "$r/tmp/pkgtest/local/debian_version" || fail "socket-copy.palomino.pl local copy"
+ok "socket-copy.palomino.pl (local copy)"
+printf '2.0_zrm-innobackupex\ncopy from\n/etc/debian_version\n/tmp\n/usr/bin\n' >"$r/tmp/pkgtest/request"
+in_root "$r" runuser -u mysql -- sh -c '/usr/share/mysql-zrm/plugins/socket-server.palomino.pl </tmp/pkgtest/request >/tmp/pkgtest/reply'
+head -n1 "$r/tmp/pkgtest/reply" | grep -qx 'OK tar' || fail "socket-server.palomino.pl did not answer OK tar"
+tail -c 400 "$r/tmp/pkgtest/reply" | grep -aq '"ok":true' || fail "socket-server.palomino.pl: no ok trailer"
+ok "socket-server.palomino.pl (a copy from request on stdin, as mysql)"
+
+step "logrotate -f with the shipped config while writers keep writing"
+in_root "$r" sh /tmp/pkgtest/logrotate.sh
+
+step "xinetd on the installed config, upgrade, remove (own network namespace)"
+mkdir -p "$r/tmp/pkgtest/src/sub"
+head -c 2000000 /dev/urandom >"$r/tmp/pkgtest/src/data.bin"
+echo 'a small file' >"$r/tmp/pkgtest/src/sub/small.txt"
+printf 'socket-remote-port=25300\nremote-mysql-binpath=/usr/bin\n' >"$r/tmp/pkgtest/zrm.conf"
+chmod -R a+rX "$r/tmp/pkgtest"
+# Let maintainer scripts reload the test's own xinetd, and nothing else.
+cp "$r/usr/sbin/policy-rc.d" "$work/policy-rc.d.saved"
+printf '#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\n[ "$1" = xinetd ] && [ "$2" = reload ] && exit 0\nexit 101\n' \
+  >"$r/usr/sbin/policy-rc.d"
+timeout 300 unshare --net sh -c "ip link set lo up && exec chroot '$r' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+  HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh /tmp/pkgtest/serve.sh /tmp/pkgtest/v2.deb '$v2'"
+cp "$work/policy-rc.d.saved" "$r/usr/sbin/policy-rc.d"
+
+step "after apt-get remove"
+assert_absent "$r/usr/bin/zrm-innobackupex" "$r/usr/lib/mysql-zrm-innobackupex" \
+  "$r/usr/share/mysql-zrm/plugins/socket-server.palomino.pl" "$r/usr/lib/systemd/system/$pkg.socket"
+[ -f "$r/etc/mysql-zrm/innobackupex.conf" ] && [ -f "$r$xfile" ] || fail "remove took the conffiles"
+ok "conffiles kept until purge"
+assert_eq "package state" "config-files" "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$pkg")"
+
+step "apt-get purge leaves nothing of ours"
+in_root "$r" apt-get purge -y -q "$pkg" >"$work/purge2.log" 2>&1 || { cat "$work/purge2.log"; fail "purge failed"; }
+assert_eq "package state" "" "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+assert_eq "no diversion left" "" "$(diversion)"
+assert_eq "stock service file back" "$stock_hash" "$(hash_of "$xfile")"
+snapshot "$r" "$work/after.snapshot"
+if ! diff -u "$work/before.snapshot" "$work/after.snapshot"; then fail "the root differs from before the install"; fi
+ok "the root is as before the install (every path, mode, owner, size; /etc byte for byte)"
+ls "$r/var/lib/dpkg/info/$pkg".* >/dev/null 2>&1 && fail "dpkg still has $pkg's control files"
+ok "dpkg has forgotten $pkg"

@@ -1,0 +1,72 @@
+#!/bin/bash
+# The packaging test (npm run test:packages). Slow: the first run debootstraps Debian 12
+# (scripts/make-rootfs.sh) and apt downloads nodejs, xinetd and the rest; both are cached under
+# /var/cache/zrm-innobackupex-test, so later runs take a minute or two.
+#
+#   1. builds the packages twice: version V from package.json and V+test.2 (same bundle)
+#   2. lintian and rpmlint (lint.sh), systemd-analyze verify on the units
+#   3. the .rpm: query, same files as the .deb, rpm --root install/upgrade/erase (rpm-root.sh)
+#   4. the .deb in a Debian 12 chroot: apt, Node 18, xinetd, logrotate, upgrade, purge
+#      (deb-chroot.sh, in-root/*.sh)
+#
+# Needs root and http://deb.debian.org. Host tools: nfpm, lintian, rpmlint, rpm, debootstrap,
+# zstd, systemd (systemd-analyze), util-linux (unshare, setpriv), iproute2, cpio.
+# Usage: test/packaging/run.sh [--keep]   (--keep: leave the work directory to look at)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$here/../.." && pwd)
+cache=${ZRM_ROOTFS_CACHE:-/var/cache/zrm-innobackupex-test}
+APT_ARCHIVES=$cache/apt-archives
+export REPO APT_ARCHIVES
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+keep=0
+[ "${1:-}" = --keep ] && keep=1
+[ "$(id -u)" = 0 ] || fail "run as root (chroot, mounts, rpm --root)"
+mkdir -p "$cache"
+exec 8>"$cache/packaging-test.lock"
+flock -n 8 || fail "another packaging test is running (lock $cache/packaging-test.lock)"
+
+work=$(mktemp -d /var/tmp/zrm-pkgtest.XXXXXX)
+cleanup() {
+  release_root "$work/deb-root"
+  release_root "$work/rpm-root"
+  if [ "$keep" = 1 ]; then echo "work directory kept: $work"; else rm -rf --one-file-system "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t0=$SECONDS
+lap() { echo "-- $1: $((SECONDS - t0)) s"; t0=$SECONDS; }
+
+step "build the packages"
+v1=$(node -p 'require(process.argv[1]).version' "$REPO/package.json")
+if [[ $v1 == *+* ]]; then v2="$v1.test2"; else v2="$v1+test.2"; fi
+PKG_OUT=$work/v1 "$REPO/scripts/package.sh"
+PKG_OUT=$work/v2 PKG_VERSION=$v2 PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh"
+deb1=$work/v1/mysql-zrm-innobackupex_${v1}_all.deb rpm1=$work/v1/mysql-zrm-innobackupex-${v1}.noarch.rpm
+deb2=$work/v2/mysql-zrm-innobackupex_${v2}_all.deb rpm2=$work/v2/mysql-zrm-innobackupex-${v2}.noarch.rpm
+lap build
+
+step "lintian, rpmlint"
+"$here/lint.sh" "$deb1" "$rpm1"
+lap lint
+
+step "systemd-analyze verify (the units of the .deb, against the host's unit set)"
+units=$work/units-root
+dpkg-deb -x "$deb1" "$units"
+cp -an /usr/lib/systemd/system/. "$units/usr/lib/systemd/system/"
+mkdir -p "$units/etc" && cp /etc/passwd /etc/group "$units/etc/"
+out=$(systemd-analyze verify --man=no --root="$units" mysql-zrm-innobackupex.socket \
+  mysql-zrm-innobackupex@0.service 2>&1) || fail "systemd-analyze verify: $out"
+[ -z "$out" ] || fail "systemd-analyze verify: $out"
+ok "mysql-zrm-innobackupex.socket and mysql-zrm-innobackupex@.service"
+lap units
+
+"$here/rpm-root.sh" "$work" "$rpm1" "$rpm2" "$deb1"
+lap rpm
+"$here/deb-chroot.sh" "$work" "$deb1" "$deb2"
+lap deb
+
+step "packaging test passed"

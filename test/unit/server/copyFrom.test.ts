@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { LEGACY_CHUNK, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
+import { readV2Frames } from '../../../src/protocol/v2Frames.js';
+import { LEGACY_VERSION, V2_VERSION, collect, header, readerOf, serve, withServerEnv } from './harness.js';
+
+/** What GNU tar lists in an archive: `tar -t`, or `tar -tv` type letters and names. */
+async function tarList(archive: Buffer, verbose = false): Promise<string[]> {
+  const r = await execa('tar', [verbose ? '-tvf' : '-tf', '-'], { input: archive });
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  return verbose ? lines.map((l) => `${l[0]} ${l.split(/\s+/).slice(5).join(' ')}`) : lines;
+}
+
+/** Exactly what src/tar/tar.ts startTarCreate runs, as a buffer. */
+async function referenceTar(dir: string, names: string[]): Promise<Buffer> {
+  const r = await execa('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', ...names], { encoding: 'buffer', cwd: '/' });
+  return Buffer.from(r.stdout);
+}
+
+/** Splits a 1.8b5 stream into its frames' decoded sizes, checking each length prefix. */
+function legacyFrameSizes(wire: Buffer): number[] {
+  const sizes: number[] = [];
+  for (let o = 0; o < wire.length; ) {
+    const len = wire.readUInt32BE(o);
+    const text = wire.subarray(o + 4, o + 4 + len);
+    assert.equal(text.length, len, 'frame cut short');
+    // Every uuencoded line's first character says how many bytes it holds.
+    sizes.push(text.toString('latin1').split('\n').filter((l) => l !== '').reduce((n, l) => n + ((l.charCodeAt(0) - 32) & 0x3f), 0));
+    o += 4 + len;
+  }
+  return sizes;
+}
+
+test('1.8b5 copy from, nothing armed: exactly the old frames of 10240 bytes over a tar of that one file', () =>
+  withServerEnv(async (env) => {
+    const dir = join(env.data, 'binlogs');
+    await mkdir(dir);
+    const payload = randomBytes(25_000);
+    await writeFile(join(dir, 'mysql-bin.000003'), payload);
+    await writeFile(join(dir, 'mysql-bin.000004'), 'not asked for');
+    const r = await serve(env, [header(LEGACY_VERSION, 'copy from', join(dir, 'mysql-bin.000003'), env.tmp)]);
+    assert.equal(r.status, 0, r.log);
+
+    const archive = await collect(readLegacyFrames(readerOf(r.output)));
+    assert.deepEqual(await tarList(archive), ['mysql-bin.000003']);
+    const sizes = legacyFrameSizes(r.output);
+    assert.ok(sizes.length >= 3, `expected several frames, got ${sizes.join(',')}`);
+    assert.ok(sizes.every((n) => n === LEGACY_CHUNK), `frames of ${sizes.join(',')} bytes`);
+
+    const reference = await referenceTar(dir, ['mysql-bin.000003']);
+    const frames: Buffer[] = [];
+    for (let o = 0; o < reference.length; o += LEGACY_CHUNK) frames.push(encodeLegacyFrame(reference.subarray(o, o + LEGACY_CHUNK)));
+    assert.ok(r.output.equals(Buffer.concat(frames)), 'the wire must be byte for byte what the old server sent');
+    assert.match(r.log, /action='copy from'.*outcome=OK/);
+  }));
+
+test("copy from '<dir>/ZRM_LINKS/.': the directory's contents, with the files its links point to", () =>
+  withServerEnv(async (env) => {
+    const backup = join(env.data, 'backup');
+    const links = join(backup, 'ZRM_LINKS');
+    const datadir = join(env.data, 'datadir');
+    await mkdir(join(datadir, 'shop'), { recursive: true });
+    await writeFile(join(datadir, 'shop', 't.ibd'), 'table data');
+    await mkdir(links, { recursive: true });
+    await writeFile(join(backup, 'sibling'), 'must not be sent');
+    await symlink(join(datadir, 'shop'), join(links, 'shop'));
+    const r = await serve(env, [header(V2_VERSION, 'copy from', `${links}/.`, env.tmp)]);
+    assert.equal(r.status, 0, r.log);
+    const nl = r.output.indexOf(0x0a);
+    assert.equal(r.output.subarray(0, nl).toString(), 'OK tar');
+    const archive = await collect(readV2Frames(readerOf(r.output.subarray(nl + 1))));
+    // tar -h: the link is sent as the directory it points to.
+    assert.deepEqual((await tarList(archive, true)).sort(), ['d ./', 'd ./shop/', '- ./shop/t.ibd']);
+  }));
+
+test('v2 copy from: OK tar, raw frames and a trailer that verifies', () =>
+  withServerEnv(async (env) => {
+    await writeFile(join(env.data, 'f.txt'), 'hello\n');
+    const r = await serve(env, [header(V2_VERSION, 'copy from', join(env.data, 'f.txt'), env.tmp)]);
+    assert.equal(r.status, 0, r.log);
+    const nl = r.output.indexOf(0x0a);
+    assert.equal(r.output.subarray(0, nl).toString(), 'OK tar');
+    const gen = readV2Frames(readerOf(r.output.subarray(nl + 1)));
+    const parts: Buffer[] = [];
+    let step = await gen.next();
+    for (; !step.done; step = await gen.next()) parts.push(step.value);
+    const trailer = step.value;
+    assert.equal(trailer.ok, true);
+    assert.equal(trailer.exitCode, 0);
+    assert.deepEqual(await tarList(Buffer.concat(parts)), ['f.txt']);
+    assert.equal(trailer.bytes, Buffer.concat(parts).length);
+  }));
+
+test('v2 copy from a missing path: one ERROR line and nothing else', () =>
+  withServerEnv(async (env) => {
+    const r = await serve(env, [header(V2_VERSION, 'copy from', join(env.data, 'missing.bin'), env.tmp)]);
+    assert.equal(r.status, 1);
+    assert.match(r.output.toString(), /^ERROR copy from [^\n]*missing\.bin[^\n]*\n$/);
+    assert.match(r.log, /outcome=FAILED/);
+  }));
+
+test('1.8b5 copy from a missing path: no bytes at all (an empty tar would pass for an empty backup), status 1', () =>
+  withServerEnv(async (env) => {
+    const r = await serve(env, [header(LEGACY_VERSION, 'copy from', join(env.data, 'missing.bin'), env.tmp)]);
+    assert.equal(r.status, 1);
+    assert.equal(r.output.length, 0);
+    assert.match(r.log, /missing\.bin/);
+  }));
+
+test('copy from outside the allowed roots, or through a link that leaves them: refused', () =>
+  withServerEnv(async (env) => {
+    await writeFile(join(env.root, 'outside.txt'), 'secret');
+    await symlink(env.root, join(env.data, 'escape'));
+    for (const path of [join(env.root, 'outside.txt'), join(env.data, 'escape', 'outside.txt'), '/etc/passwd']) {
+      const v2 = await serve(env, [header(V2_VERSION, 'copy from', path, env.tmp)]);
+      assert.equal(v2.status, 1, path);
+      assert.match(v2.output.toString(), /^ERROR copy from refused: .*outside the allowed roots.*\n$/, path);
+      const legacy = await serve(env, [header(LEGACY_VERSION, 'copy from', path, env.tmp)]);
+      assert.equal(legacy.status, 1, path);
+      assert.equal(legacy.output.length, 0, path);
+    }
+  }));
+
+test("copy from with a '*' in the last component sends the matching names", () =>
+  withServerEnv(async (env) => {
+    for (const n of ['mysql-bin.000001', 'mysql-bin.000002', 'mysql-bin.index', 'other']) await writeFile(join(env.data, n), n);
+    const r = await serve(env, [header(V2_VERSION, 'copy from', join(env.data, 'mysql-bin.0*'), env.tmp)]);
+    assert.equal(r.status, 0, r.log);
+    const nl = r.output.indexOf(0x0a);
+    const archive = await collect(readV2Frames(readerOf(r.output.subarray(nl + 1))));
+    assert.deepEqual(await tarList(archive), ['mysql-bin.000001', 'mysql-bin.000002']);
+  }));
