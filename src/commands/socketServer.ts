@@ -1,5 +1,7 @@
+import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
 import { runServer } from '../server/index.js';
@@ -45,7 +47,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
   const { io, peer, close } = connectionIo();
   let config: AppConfig;
   try {
-    config = loadAppConfig(configPath, process.env);
+    config = withUsableStateDir(loadAppConfig(configPath, process.env));
   } catch (err) {
     // No config, no log file: the only trace left is the journal/xinetd log via the exit status.
     await close();
@@ -60,7 +62,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     });
   }
   try {
-    return await runServer(io, { config, logger, toolLog, env: process.env, peer });
+    return await runServer(io, { config, logger, toolLog, env: process.env, peer, selfDir: process.argv[1] ? dirname(process.argv[1]) : undefined });
   } catch (err) {
     logger.error(`socket-server crashed: ${(err as Error).stack ?? String(err)}`);
     return 1;

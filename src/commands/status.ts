@@ -1,10 +1,11 @@
+import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { loadAppConfig } from '../config/appConfig.js';
 import { createLogger } from '../logging/logger.js';
 import { readArmedState } from '../snapshot/state.js';
 
 /** `zrm-innobackupex status`: the effective settings and whether a backup redirect is armed. */
 export async function statusCommand(configPath?: string): Promise<number> {
-  const config = loadAppConfig(configPath, process.env);
+  const config = withUsableStateDir(loadAppConfig(configPath, process.env));
   const logger = createLogger({ console: false });
   const armed = await readArmedState(config.state.dir, config.state.maxAge, logger);
   const lines = [

@@ -33,6 +33,8 @@ export interface AppConfig {
     dir: string;
     /** Seconds after which armed credentials are considered stale and ignored. */
     maxAge: number;
+    /** False when `dir` is only the default (then a private fallback may replace it). */
+    dirConfigured: boolean;
   };
   server: {
     port: number;
@@ -71,7 +73,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     extraLsndir: '',
     tmpDir: '/var/tmp',
   },
-  state: { dir: '/var/lib/mysql-zrm-innobackupex', maxAge: 6 * 3600 },
+  state: { dir: '/var/lib/mysql-zrm-innobackupex', maxAge: 6 * 3600, dirConfigured: false },
   server: {
     port: 25300,
     allowedRoots: ['/'],
@@ -166,6 +168,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
     state: {
       dir: absPath(raw.state, 'dir', d.state.dir, false),
       maxAge: int(raw.state, 'max_age', d.state.maxAge, 1, 7 * 24 * 3600),
+      dirConfigured: str(raw.state, 'dir', '') !== '',
     },
     server: {
       port: int(raw.server, 'port', d.server.port, 1, 65535),

@@ -39,20 +39,23 @@ async function waitForSocket(socket: string, server: ResultPromise, timeoutMs: n
   throw new Error(`mariadbd did not answer on ${socket} within ${timeoutMs} ms`);
 }
 
-export async function startMariaDb(dir: string, opts: { datadir?: string; initialise?: boolean } = {}): Promise<MariaDb> {
+export async function startMariaDb(dir: string, opts: { datadir?: string; initialise?: boolean; user?: string } = {}): Promise<MariaDb> {
+  const user = opts.user ?? 'root';
   const datadir = opts.datadir ?? join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const port = await freePort();
   await mkdir(dir, { recursive: true });
   if (opts.initialise !== false) {
     await mkdir(datadir, { recursive: true });
+    // A server run as another user writes its log, pid and socket here too.
+    if (user !== 'root') await execa('chown', [user, dir, datadir]);
     await execa('mariadb-install-db', [
-      '--no-defaults', '--user=root', `--datadir=${datadir}`,
+      '--no-defaults', `--user=${user}`, `--datadir=${datadir}`,
       '--auth-root-authentication-method=normal', '--skip-test-db',
     ]);
   }
   const server = execa('mariadbd', [
-    '--no-defaults', '--user=root', `--datadir=${datadir}`, `--socket=${socket}`,
+    '--no-defaults', `--user=${user}`, `--datadir=${datadir}`, `--socket=${socket}`,
     `--port=${port}`, '--bind-address=127.0.0.1', `--pid-file=${join(dir, 'mysqld.pid')}`,
     `--log-error=${join(dir, 'mysqld.err')}`, '--log-bin=mysql-bin', '--server-id=1',
     '--innodb-buffer-pool-size=128M', '--innodb-log-file-size=64M', '--skip-name-resolve',

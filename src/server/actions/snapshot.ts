@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
@@ -10,15 +10,36 @@ import { readCountedLines, readLine } from './extraLines.js';
 const PLUGIN_PATH_FILE = '/etc/mysql-zrm/plugin-path';
 const PLUGIN_TIMEOUT_MS = 10 * 60 * 1000;
 
-/** The directory the snapshot plugin is run from: /etc/mysql-zrm/plugin-path's first line wins. */
-export function pluginDir(s: Session): string {
+/**
+ * Where the snapshot plugin is looked for, in order: the first line of /etc/mysql-zrm/plugin-path
+ * (as the old server did), [server] plugin_dir, then the directory of this server's own plugin
+ * file (the three plugins are installed side by side).
+ */
+export function pluginDirs(s: Session): string[] {
+  const dirs: string[] = [];
   try {
     const first = readFileSync(s.deps.pluginPathFile ?? PLUGIN_PATH_FILE, 'utf8').split('\n')[0]?.trim();
-    if (first && first.startsWith('/')) return first;
+    if (first && first.startsWith('/')) dirs.push(first);
   } catch {
-    // no such file: the configured directory
+    // no such file
   }
-  return s.deps.config.server.pluginDir;
+  dirs.push(s.deps.config.server.pluginDir);
+  if (s.deps.selfDir) dirs.push(s.deps.selfDir);
+  return dirs;
+}
+
+function findPlugin(s: Session, name: string): string {
+  const dirs = pluginDirs(s);
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // try the next place
+    }
+  }
+  return join(dirs[0] ?? s.deps.config.server.pluginDir, name);
 }
 
 function toLines(text: string): string[] {
@@ -39,7 +60,7 @@ export async function snapshot(s: Session): Promise<Outcome> {
     await sendStatus(s, false, [message]);
     return { ok: false, detail: message };
   }
-  const plugin = join(pluginDir(s), name);
+  const plugin = findPlugin(s, name);
   const args = s.header.params.split(/\s+/).filter((a) => a !== '');
   const dir = await mkdtemp(join(s.tmpdir, 'zrm-snapconf-'));
   try {
