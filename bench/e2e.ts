@@ -1,7 +1,7 @@
 // End to end over loopback TCP: our socket server serving `copy from` of one large file (the
 // tar branch) to our copy plugin, in v2 and in 1.8b5 framing, against the same copy done by
 // `tar -c | tar -x` through a kernel pipe (a FIFO, so no Node process sits in the middle).
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -9,7 +9,7 @@ import type { ClientProtocol } from '../src/config/appConfig.js';
 import type { BenchConfig } from './config.js';
 import { fileSha256, writeDataFile } from './data.js';
 import type { E2eClientArgs, E2eServerArgs } from './e2eWorkers.js';
-import { runTool, startWorker, workerResult, type WorkerMessage } from './measure.js';
+import { runTool, startWorker, type ToolRun, workerResult, type WorkerMessage } from './measure.js';
 import type { Row } from './report.js';
 import type { Plan, Run } from './rounds.js';
 
@@ -29,13 +29,25 @@ async function tarBaseline(file: string, dest: string, tmp: string, bytes: numbe
   await mkdir(dest);
   const started = performance.now();
   // The same options our server and client give tar (src/tar/tar.ts).
-  const [create, extract] = await Promise.all([
-    runTool('tar', ['--same-owner', '-c', '-p', '-h', '-f', fifo, '-C', dirname(file), '--', basename(file)], join(tmp, 'tar-c.rss')),
-    runTool('tar', ['--same-owner', '-x', '-i', '-p', '-f', fifo, '-C', dest], join(tmp, 'tar-x.rss')),
-  ]);
+  const create = runTool('tar', ['--same-owner', '-c', '-p', '-h', '-f', fifo, '-C', dirname(file), '--', basename(file)], join(tmp, 'tar-c.rss'));
+  const extract = runTool('tar', ['--same-owner', '-x', '-i', '-p', '-f', fifo, '-C', dest], join(tmp, 'tar-x.rss'));
+  // If one tar fails before opening the FIFO, the other would wait on it for ever: opening it
+  // both ways once gives that one its missing peer (EOF for a reader, EPIPE for a writer).
+  const unblock = () => open(fifo, 'r+').then((fh) => fh.close()).catch(() => undefined);
+  const guarded = <T>(p: Promise<T>): Promise<T> =>
+    p.catch(async (err: unknown) => {
+      await unblock();
+      throw err;
+    });
+  let c: ToolRun;
+  let x: ToolRun;
+  try {
+    [c, x] = await Promise.all([guarded(create), guarded(extract)]);
+  } finally {
+    await rm(fifo, { force: true });
+  }
   const wallMs = performance.now() - started;
-  await rm(fifo, { force: true });
-  const rssParts = { 'tar -c': create.rssKiB, 'tar -x': extract.rssKiB };
+  const rssParts = { 'tar -c': c.rssKiB, 'tar -x': x.rssKiB };
   return { name: 'tar -c | tar -x', wallMs, bytes, rssKiB: largest(rssParts), rssParts };
 }
 
