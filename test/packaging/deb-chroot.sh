@@ -13,6 +13,7 @@ work=$1 deb1=$2 deb2=$3
 r=$work/deb-root
 pkg=mysql-zrm-innobackupex
 xfile=/etc/xinetd.d/mysql-zrm-socket-server
+ours=/etc/xinetd.d/mysql-zrm-innobackupex
 v2=$(dpkg-deb -f "$deb2" Version)
 trap 'release_root "$r"' EXIT
 
@@ -70,8 +71,8 @@ assert_eq "diversion of the stock xinetd file" \
 
 step "mysql-zrm installed after $pkg: its xinetd file goes to .zrm-stock"
 in_root "$r" dpkg -i /tmp/pkgtest/mysql-zrm-stock.deb >/dev/null
-assert_eq "our service file in place" "$(sha256sum <"$REPO/packaging$xfile" | cut -d' ' -f1)" "$(hash_of "$xfile")"
 assert_eq "stock service file diverted" "$stock_hash" "$(hash_of "$xfile.zrm-stock")"
+assert_absent "$r$xfile"
 
 step "apt-get purge: the stock file returns"
 in_root "$r" apt-get purge -y -q "$pkg" >"$work/purge1.log" 2>&1 || { cat "$work/purge1.log"; fail "purge failed"; }
@@ -85,7 +86,8 @@ snapshot "$r" "$work/before.snapshot"
 in_root "$r" apt-get install -y -q /tmp/pkgtest/v1.deb >"$work/install2.log" 2>&1 ||
   { cat "$work/install2.log"; fail "apt-get install failed"; }
 assert_eq "stock service file diverted" "$stock_hash" "$(hash_of "$xfile.zrm-stock")"
-assert_eq "our service file in place" "$(sha256sum <"$REPO/packaging$xfile" | cut -d' ' -f1)" "$(hash_of "$xfile")"
+assert_absent "$r$xfile"
+assert_eq "our service file" "$(sha256sum <"$REPO/packaging$ours" | cut -d' ' -f1)" "$(hash_of "$ours")"
 assert_stat "$r" "/var/lib/mysql-zrm-innobackupex" 700 mysql mysql
 assert_stat "$r" "/var/log/socket-server.log" 640 mysql mysql
 assert_stat "$r" "/var/log/innobackupex.log" 640 mysql mysql
@@ -108,7 +110,7 @@ in_root "$r" /usr/share/mysql-zrm/plugins/socket-copy.palomino.pl --source-file 
 cmp -s "$r/etc/debian_version" "$r/tmp/pkgtest/local/debian_version" || fail "socket-copy.palomino.pl local copy"
 ok "socket-copy.palomino.pl (local copy)"
 printf '2.0_zrm-innobackupex\ncopy from\n/etc/debian_version\n/tmp\n/usr/bin\n' >"$r/tmp/pkgtest/request"
-in_root "$r" runuser -u mysql -- sh -c '/usr/share/mysql-zrm/plugins/socket-server.palomino.pl </tmp/pkgtest/request >/tmp/pkgtest/reply'
+in_root "$r" sh -c 'runuser -u mysql -- /usr/share/mysql-zrm/plugins/socket-server.palomino.pl </tmp/pkgtest/request >/tmp/pkgtest/reply'
 head -n1 "$r/tmp/pkgtest/reply" | grep -qx 'OK tar' || fail "socket-server.palomino.pl did not answer OK tar"
 tail -c 400 "$r/tmp/pkgtest/reply" | grep -aq '"ok":true' || fail "socket-server.palomino.pl: no ok trailer"
 ok "socket-server.palomino.pl (a copy from request on stdin, as mysql)"
@@ -127,14 +129,16 @@ cp "$r/usr/sbin/policy-rc.d" "$work/policy-rc.d.saved"
 printf '#!/bin/sh\nwhile [ "${1#--}" != "$1" ]; do shift; done\n[ "$1" = xinetd ] && [ "$2" = reload ] && exit 0\nexit 101\n' \
   >"$r/usr/sbin/policy-rc.d"
 timeout 300 unshare --net sh -c "ip link set lo up && exec chroot '$r' env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-  HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh /tmp/pkgtest/serve.sh /tmp/pkgtest/v2.deb '$v2'"
+  HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive sh /tmp/pkgtest/serve.sh /tmp/pkgtest/v2.deb '$v2' stock"
 cp "$work/policy-rc.d.saved" "$r/usr/sbin/policy-rc.d"
 
 step "after apt-get remove"
 assert_absent "$r/usr/bin/zrm-innobackupex" "$r/usr/lib/mysql-zrm-innobackupex" \
   "$r/usr/share/mysql-zrm/plugins/socket-server.palomino.pl" "$r/usr/lib/systemd/system/$pkg.socket"
-[ -f "$r/etc/mysql-zrm/innobackupex.conf" ] && [ -f "$r$xfile" ] || fail "remove took the conffiles"
+[ -f "$r/etc/mysql-zrm/innobackupex.conf" ] && [ -f "$r$ours" ] || fail "remove took the conffiles"
 ok "conffiles kept until purge"
+assert_eq "no diversion left after remove" "" "$(diversion)"
+assert_eq "stock service file back after remove" "$stock_hash" "$(hash_of "$xfile")"
 assert_eq "package state" "config-files" "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$pkg")"
 
 step "apt-get purge leaves nothing of ours"

@@ -2,12 +2,14 @@
 # Runs inside the test chroot, in a network namespace of its own (deb-chroot.sh starts it with
 # unshare --net), so the installed xinetd service can keep its port 25300 whatever the host
 # runs. xinetd runs on the installed configuration; the copy plugin fetches a directory
-# through it; an upgrade keeps the admin's edits and keeps serving; removal stops serving.
-# Usage: serve.sh DEB_V2 VERSION_V2
+# through it; an upgrade keeps the admin's edits and keeps serving; removal stops serving
+# and, with the stand-in for Zmanda's mysql-zrm installed, gives the port back to its server.
+# Usage: serve.sh DEB_V2 VERSION_V2 stock|closed   (what answers on 25300 after the removal)
 set -eu
 
 deb2=$1
 v2=$2
+after_remove=$3
 t=/tmp/pkgtest
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
@@ -50,9 +52,9 @@ ok "the socket server (user mysql) writes its log"
 
 # An admin's edits to two conffiles, then an upgrade while xinetd serves.
 echo 'level = debug' >>/etc/mysql-zrm/innobackupex.conf
-sed -i 's/^\(\tonly_from\t= 127.0.0.1\)$/\1 192.0.2.10/' /etc/xinetd.d/mysql-zrm-socket-server
-grep -q '192.0.2.10' /etc/xinetd.d/mysql-zrm-socket-server || fail "could not edit the xinetd service"
-sha256sum /etc/mysql-zrm/innobackupex.conf /etc/xinetd.d/mysql-zrm-socket-server >"$t/edited.sha256"
+sed -i 's/^\(\tonly_from\t= 127.0.0.1\)$/\1 192.0.2.10/' /etc/xinetd.d/mysql-zrm-innobackupex
+grep -q '192.0.2.10' /etc/xinetd.d/mysql-zrm-innobackupex || fail "could not edit the xinetd service"
+sha256sum /etc/mysql-zrm/innobackupex.conf /etc/xinetd.d/mysql-zrm-innobackupex >"$t/edited.sha256"
 apt-get install -y -q "$deb2" >"$t/upgrade.log" 2>&1 || { cat "$t/upgrade.log"; fail "upgrade failed"; }
 [ "$(dpkg-query -W -f='${Version}' mysql-zrm-innobackupex)" = "$v2" ] || fail "not upgraded to $v2"
 ok "upgraded to $v2"
@@ -66,6 +68,20 @@ ok "postinst reloaded xinetd"
 wait_for yes || fail "xinetd stopped serving after the upgrade"
 copy_from v2
 
+reloads=$(grep -c 'Starting reconfiguration' "$t/xinetd.log")
 apt-get remove -y -q mysql-zrm-innobackupex >"$t/remove.log" 2>&1 || { cat "$t/remove.log"; fail "remove failed"; }
-wait_for no || fail "xinetd still listens on 25300 after apt-get remove"
-ok "after apt-get remove (and postrm's xinetd reload) port 25300 is closed"
+i=0
+until [ "$(grep -c 'Starting reconfiguration' "$t/xinetd.log")" -gt "$reloads" ]; do
+	i=$((i + 1))
+	[ "$i" -lt 50 ] || fail "postrm did not reload xinetd"
+	sleep 0.1
+done
+sleep 0.5
+if [ "$after_remove" = closed ]; then
+	wait_for no || fail "xinetd still listens on 25300 after apt-get remove"
+	ok "after apt-get remove (and postrm's xinetd reload) port 25300 is closed"
+else
+	answer=$(bash -c 'exec 3<>/dev/tcp/127.0.0.1/25300 && timeout 5 cat <&3') || fail "nothing answers on 25300 after apt-get remove"
+	[ "$answer" = "STOCK ZRM SERVER" ] || fail "after apt-get remove, 25300 answers '$answer', not the stock server"
+	ok "after apt-get remove our service is off and the stock mysql-zrm server has port 25300 back"
+fi
