@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { holdOutput } from '../process/holdOutput.js';
 import { execa } from 'execa';
 import type { AppConfig } from '../config/appConfig.js';
 import { errorMessage } from '../errors.js';
@@ -175,5 +176,5 @@ function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logge
     killTimer ??= setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
   };
 
-  return { format: argv.format, stdout: child.stdout, done, kill, pid };
+  return { format: argv.format, stdout: holdOutput(child.stdout), done, kill, pid };
 }

@@ -15,6 +15,10 @@ const WITH_VALUE = new Set([
 ]);
 const FLAGS = new Set(['create-link', 'snapshot-command', 'quiet', 'mysqlhotcopy']);
 
+// `copy between` requests spell the destination option the short way.
+const ALIASES: Record<string, string> = { 'destination-dir': 'destination-directory' };
+const canonical = (name: string): string => ALIASES[name] ?? name;
+
 interface Parsed {
   opts: Map<string, string>;
   flags: Set<string>;
@@ -36,7 +40,7 @@ export function tokenize(argv: readonly string[]): Parsed {
       continue;
     }
     const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const name = canonical(eq < 0 ? arg.slice(2) : arg.slice(2, eq));
     if (FLAGS.has(name)) {
       flags.add(name);
       if (eq >= 0) opts.set(name, arg.slice(eq + 1));

@@ -13,7 +13,9 @@ import type { ServerIo } from '../server/context.js';
  */
 function connectionIo(): { io: ServerIo; peer: string; close: () => Promise<void> } {
   if (fstatSync(0).isSocket()) {
-    const socket = new Socket({ fd: 0, readable: true, writable: true });
+    // allowHalfOpen: a client that half-closes after its upload still gets our reply, and a
+    // 1.8b5 client waiting for us to hang up learns when the upload is really on disk.
+    const socket = new Socket({ fd: 0, readable: true, writable: true, allowHalfOpen: true });
     socket.on('error', () => undefined);
     const peer = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? '?'}` : 'unknown';
     const close = () =>

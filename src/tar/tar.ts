@@ -1,14 +1,23 @@
+import type { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
+import { holdOutput } from '../process/holdOutput.js';
 
 // GNU tar, always through an argv array. `-h` on create: ZRM's ZRM_LINKS directory holds
 // symbolic links into the data directory and the copy must carry the files they point to.
 // `-i` on extract: innobackupex tar streams contain blocks of zeros that plain tar stops at.
 
-export type TarProcess = ResultPromise<{ stdin: 'ignore'; stdout: 'pipe'; stderr: 'pipe'; reject: false; buffer: { stdout: false; stderr: true } }>;
+type TarCreateProcess = ResultPromise<{ stdin: 'ignore'; stdout: 'pipe'; stderr: 'pipe'; reject: false; buffer: { stdout: false; stderr: true } }>;
+
+/** A running `tar -c`: read `stdout` (held from the start, see holdOutput), await `done`. */
+export interface TarProcess {
+  stdout: Readable;
+  done: TarCreateProcess;
+  kill(): void;
+}
 export type TarExtractProcess = ResultPromise<{ stdin: 'pipe'; stdout: 'ignore'; stderr: 'pipe'; reject: false }>;
 
 export function startTarCreate(dir: string, names: readonly string[], opts: { cwd?: string } = {}): TarProcess {
-  return execa('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', ...names], {
+  const done = execa('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', ...names], {
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -16,6 +25,7 @@ export function startTarCreate(dir: string, names: readonly string[], opts: { cw
     buffer: { stdout: false, stderr: true },
     cwd: opts.cwd ?? '/',
   });
+  return { stdout: holdOutput(done.stdout), done, kill: () => done.kill() };
 }
 
 export function startTarExtract(destDir: string): TarExtractProcess {

@@ -15,14 +15,14 @@ export async function sendFile(conv: Conversation, sourceFile: string): Promise<
       const sender = new LegacySender(conv.socket);
       for await (const chunk of tar.stdout) await sender.write(chunk);
       await sender.end();
-      const r = await tar;
+      const r = await tar.done;
       await finishAndWaitClose(conv.socket);
       if (r.exitCode !== 0) throw new ExitError(describeTarExit('tar', r));
       return { bytes: sender.bytes, lines: [] };
     }
     const sender = new V2Sender(conv.socket);
     for await (const chunk of tar.stdout) await sender.write(chunk);
-    const r = await tar;
+    const r = await tar.done;
     const ok = r.exitCode === 0;
     const trailer = await sender.end({ ok, exitCode: r.exitCode ?? null, message: ok ? 'tar completed' : describeTarExit('tar', r) });
     await endWritable(conv.socket);

@@ -48,7 +48,7 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
     }
     const tar = startTarCreate(staging, ['.']);
     return await sendStream(s, tar.stdout, async () => {
-      const r = await tar;
+      const r = await tar.done;
       const ok = r.exitCode === 0;
       return { ok, exitCode: r.exitCode ?? null, message: ok ? result.message : describeTarExit('tar', r) };
     });

@@ -28,7 +28,9 @@ export async function removeBackupData(s: Session): Promise<Outcome> {
       const left = await readdir(dir).catch(() => undefined);
       if (left && left.length === 0) await rmdir(dir);
     } else {
-      await rm(join(dir, 'BACKUP', `BACKUP-${req.id ?? ''}`), { recursive: true, force: true });
+      // <dir>/BACKUP may be a link: the directory the entry is removed from must be allowed too.
+      const parent = await checkAllowed(join(dir, 'BACKUP'), s.deps.config.server.allowedRoots, 'backup directory');
+      await rm(join(parent, `BACKUP-${req.id ?? ''}`), { recursive: true, force: true });
     }
     result = { ok: true, detail: `${req.kind} of ${dir}` };
   } catch (err) {

@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, normalize } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { writeAll } from '../../protocol/io.js';
 import { checkAllowed } from '../../fsutil/paths.js';
@@ -27,21 +27,30 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
   let dir: string;
   let names: string[];
   try {
-    const path = await checkAllowed(requested, s.deps.config.server.allowedRoots, 'source file');
-    dir = dirname(path);
+    await checkAllowed(requested, s.deps.config.server.allowedRoots, 'source file');
+    // Split as the old server did: '<dir>/ZRM_LINKS/.' is '.' inside ZRM_LINKS, not ZRM_LINKS's parent.
+    dir = normalize(dirname(requested));
     names = await expandBasename(dir, basename(requested));
+    // tar would send an empty archive for a missing name: the client must hear an error instead.
+    for (const name of names) await stat(join(dir, name));
   } catch (err) {
     return refuse(s, `copy from refused: ${errorMessage(err)}`);
   }
   if (names.length === 0) return refuse(s, `copy from: nothing matches '${requested}'`);
 
   const tar = startTarCreate(dir, names);
-  await sendV2Greeting(s, 'tar');
-  const status = await sendStream(s, tar.stdout, async () => {
-    const r = await tar;
-    const ok = r.exitCode === 0;
-    return { ok, exitCode: r.exitCode ?? null, message: ok ? 'tar completed' : describeTarExit('tar', r) };
-  });
+  let status;
+  try {
+    await sendV2Greeting(s, 'tar');
+    status = await sendStream(s, tar.stdout, async () => {
+      const r = await tar.done;
+      const ok = r.exitCode === 0;
+      return { ok, exitCode: r.exitCode ?? null, message: ok ? 'tar completed' : describeTarExit('tar', r) };
+    });
+  } finally {
+    // The client may have gone: don't leave tar blocked on a pipe nobody reads.
+    tar.kill();
+  }
   if (!status.ok) s.deps.logger.error(`copy from '${requested}': ${status.message}`);
   return { ok: status.ok, detail: status.ok ? `tar of ${names.length} name(s) from ${dir}` : status.message };
 }
