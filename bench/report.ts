@@ -26,7 +26,7 @@ export interface Group {
 
 const MiB = 1024 * 1024;
 
-export function throughputMBs(r: Row): number {
+export function throughputMiBs(r: Row): number {
   return r.bytes / MiB / (r.wallMs / 1000);
 }
 
@@ -69,7 +69,7 @@ export function formatTable(groups: readonly Group[]): string {
       return [
         `${isBase ? '[base] ' : '       '}${r.name}`,
         (r.wallMs / 1000).toFixed(2),
-        throughputMBs(r).toFixed(1),
+        throughputMiBs(r).toFixed(1),
         mib(r.rssKiB),
         isBase ? '1.00' : fixed(timeRatio(r, g.baseline)),
         isBase ? '1.00' : fixed(rssRatio(r, g.baseline)),
@@ -90,10 +90,10 @@ export async function writeResults(path: string, meta: object, groups: readonly 
     groups: groups.map((g) => ({
       group: g.group,
       what: g.what,
-      baseline: { ...g.baseline, throughputMBs: throughputMBs(g.baseline) },
+      baseline: { ...g.baseline, throughputMiBs: throughputMiBs(g.baseline) },
       cases: g.cases.map((c) => ({
         ...c,
-        throughputMBs: throughputMBs(c),
+        throughputMiBs: throughputMiBs(c),
         timeRatio: timeRatio(c, g.baseline),
         rssRatio: rssRatio(c, g.baseline),
       })),
