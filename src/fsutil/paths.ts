@@ -43,7 +43,9 @@ async function resolveExisting(p: string): Promise<string> {
 export async function checkAllowed(p: string, roots: readonly string[], what: string): Promise<string> {
   const clean = checkClientPath(p, what);
   const real = await resolveExisting(clean);
-  if (!roots.some((r) => isInside(real, r))) {
+  // A root may itself be reached through a link (/var/lib/mysql -> /srv/mysql): compare real paths.
+  const realRoots = await Promise.all(roots.map((r) => resolveExisting(r)));
+  if (![...roots, ...realRoots].some((r) => isInside(real, r))) {
     throw new PathRefused(`${what} '${p}' is outside the allowed roots (${roots.join(', ')})`);
   }
   return clean;
