@@ -2,9 +2,10 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
+import { formatStatusBlock } from '../protocol/statusBlock.js';
 import { StreamReader } from '../protocol/streamReader.js';
 import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
-import type { Outcome, ServerDeps, ServerIo, Session } from './context.js';
+import type { Outcome, ServerDeps, ServerIo, Session, WireProtocol } from './context.js';
 import { sendV2Greeting } from './reply.js';
 import { acceptedVersions, readRestOfHeader, readVersion, VersionRefused } from './header.js';
 import { copyBetween } from './actions/copyBetween.js';
@@ -46,9 +47,12 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
   const { logger } = deps;
   const reader = new StreamReader(io.input);
   let session: Session | undefined;
+  let protocol: WireProtocol | undefined;
+  // Set while the client waits for a status block that the action has not sent yet.
+  let statusOwed = false;
   let outcome: Outcome;
   try {
-    const protocol = await readVersion(reader, acceptedVersions(deps.config.server.acceptLegacy));
+    protocol = await readVersion(reader, acceptedVersions(deps.config.server.acceptLegacy));
     const header = await readRestOfHeader(reader, protocol === 'v2' ? V2_VERSION : LEGACY_VERSION);
     const tmpdir = await pickTmpdir(header.tmpdir, deps.config.backup.tmpDir);
     session = { header, protocol, reader, output: io.output, deps, tmpdir, bytes: 0 };
@@ -58,13 +62,21 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
       if (protocol === 'v2') await writeAll(io.output, `ERROR unknown action '${header.action}'\n`);
       outcome = { ok: false, detail: `unknown action '${header.action}'` };
     } else {
-      if (STATUS_ACTIONS.has(header.action)) await sendV2Greeting(session, '');
+      if (STATUS_ACTIONS.has(header.action)) {
+        await sendV2Greeting(session, '');
+        // 1.8b5 gave remove-backup-data no reply at all.
+        statusOwed = protocol === 'v2' || header.action !== 'remove-backup-data';
+      }
       outcome = await action(session);
     }
   } catch (err) {
     const refusedVersion = err instanceof VersionRefused;
     outcome = { ok: false, detail: `${refusedVersion ? 'refused' : 'failed'}: ${errorMessage(err)}` };
-    if (session?.protocol === 'v2' && !refusedVersion) {
+    if (statusOwed) {
+      // The client reads a status block here: say why in one, not in a line it cannot parse.
+      await writeAll(io.output, formatStatusBlock(false, [errorMessage(err)])).catch(() => undefined);
+    } else if (protocol === 'v2' && !refusedVersion) {
+      // Known from the version line on: a v2 client is told why its header was refused too.
       // Best effort: the client may already be gone.
       await writeAll(io.output, `ERROR ${errorMessage(err).replace(/\n/g, ' ')}\n`).catch(() => undefined);
     }
