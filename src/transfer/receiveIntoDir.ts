@@ -30,7 +30,7 @@ async function* counted(source: AsyncIterable<Buffer>, counter: Counter): AsyncG
   }
 }
 
-async function extractTar(source: AsyncIterable<Buffer>, dir: string): Promise<void> {
+async function extractTar(source: AsyncIterable<Buffer>, dir: string, counter: { bytes: number }): Promise<void> {
   const tar = startTarExtract(dir);
   let feedError: unknown;
   await pipeline(Readable.from(source), tar.stdin).catch((err: unknown) => {
@@ -39,7 +39,8 @@ async function extractTar(source: AsyncIterable<Buffer>, dir: string): Promise<v
   });
   const r = await tar;
   if (feedError) throw feedError;
-  if (r.exitCode !== 0) throw new ExitError(describeTarExit('tar -x', r));
+  // GNU tar refuses empty input; whether an empty stream is acceptable is the caller's call.
+  if (r.exitCode !== 0 && counter.bytes > 0) throw new ExitError(describeTarExit('tar -x', r));
 }
 
 /**
@@ -55,7 +56,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
   try {
     const source = counted(frames, counter);
     if (format === 'xbstream') await extractXbstream(source, staging);
-    else await extractTar(source, staging);
+    else await extractTar(source, staging, counter);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
     await moveInto(staging, destDir);
     return { bytes: counter.bytes };
