@@ -70,11 +70,17 @@ test('every key is read, trimmed and converted', () => {
       extraLsndir: '/var/lib/lsn',
       tmpDir: '/srv/tmp',
     },
-    state: { dir: '/run/zrm', maxAge: 60 },
+    state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
     server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5 },
     client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8 },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
   });
+});
+
+test('state.dirConfigured says whether [state] dir was set (the default may be replaced by a fallback)', () => {
+  assert.equal(parseAppConfig('').state.dirConfigured, false);
+  assert.equal(parseAppConfig('[state]\nmax_age = 5').state.dirConfigured, false);
+  assert.equal(parseAppConfig('[state]\ndir = /var/lib/mysql-zrm-innobackupex').state.dirConfigured, true);
 });
 
 test('booleans: true/yes/1/on and false/no/0/off, any case', () => {

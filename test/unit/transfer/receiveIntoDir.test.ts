@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { ExitError, IntegrityError, ProtocolError } from '../../../src/errors.js';
+import { receiveIntoDir } from '../../../src/transfer/receiveIntoDir.js';
+import { XbstreamWriter } from '../../../src/xbstream/writer.js';
+import { makeTempDir } from '../../helpers/tempDir.js';
+
+async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const tmp = await makeTempDir('zrm-receive-');
+  try {
+    await fn(tmp.path);
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+async function tarOf(dir: string, names: string[]): Promise<Buffer> {
+  return Buffer.from((await execa('tar', ['-c', '-C', dir, '--', ...names], { encoding: 'buffer' })).stdout);
+}
+
+async function* pieces(data: Buffer, size = 3000): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+async function* failingAfter(data: Buffer, err: Error): AsyncGenerator<Buffer> {
+  yield data.subarray(0, Math.floor(data.length / 2));
+  throw err;
+}
+
+async function* nothing(): AsyncGenerator<Buffer> {
+  // an empty stream
+}
+
+/** A source tree: top.txt and sub/new.txt, plus its tar. */
+async function sourceTree(root: string): Promise<Buffer> {
+  const src = join(root, 'src');
+  await mkdir(join(src, 'sub'), { recursive: true });
+  await writeFile(join(src, 'top.txt'), 'new top');
+  await writeFile(join(src, 'sub', 'new.txt'), 'new');
+  return tarOf(src, ['top.txt', 'sub']);
+}
+
+test('tar: the stream lands in the destination, merged into directories already there', () =>
+  withTemp(async (root) => {
+    const tar = await sourceTree(root);
+    const dest = join(root, 'dest');
+    await mkdir(join(dest, 'sub'), { recursive: true });
+    await writeFile(join(dest, 'sub', 'old.txt'), 'old');
+    await writeFile(join(dest, 'top.txt'), 'old top');
+    const r = await receiveIntoDir(pieces(tar), 'tar', dest);
+    assert.equal(r.bytes, tar.length);
+    assert.deepEqual((await readdir(dest)).sort(), ['sub', 'top.txt'], 'no staging directory is left');
+    assert.deepEqual((await readdir(join(dest, 'sub'))).sort(), ['new.txt', 'old.txt']);
+    assert.equal(await readFile(join(dest, 'top.txt'), 'utf8'), 'new top', 'a file of the stream replaces an older one');
+  }));
+
+test('a source that fails half way: error, the destination untouched, the staging directory removed', () =>
+  withTemp(async (root) => {
+    const tar = await sourceTree(root);
+    const dest = join(root, 'dest');
+    await mkdir(dest);
+    await writeFile(join(dest, 'keep'), 'k');
+    await assert.rejects(receiveIntoDir(failingAfter(tar, new Error('connection reset')), 'tar', dest), (err: unknown) =>
+      err instanceof ExitError && /receiving into .* failed: connection reset/.test(err.message));
+    assert.deepEqual(await readdir(dest), ['keep']);
+    // Our own errors keep their type (and exit code).
+    await assert.rejects(receiveIntoDir(failingAfter(tar, new IntegrityError('SHA-256 differs')), 'tar', dest), IntegrityError);
+    await assert.rejects(receiveIntoDir(failingAfter(tar, new ProtocolError('cut')), 'tar', dest), ProtocolError);
+    assert.deepEqual(await readdir(dest), ['keep']);
+  }));
+
+test('a stream tar cannot read: error from tar -x, nothing left behind', () =>
+  withTemp(async (root) => {
+    const dest = join(root, 'dest');
+    await mkdir(dest);
+    const tar = await sourceTree(root);
+    const truncated = tar.subarray(0, 700); // a header and part of a file
+    await assert.rejects(receiveIntoDir(pieces(Buffer.concat([truncated])), 'tar', dest), (err: unknown) =>
+      err instanceof ExitError && /tar -x exited 2/.test(err.message));
+    await assert.rejects(receiveIntoDir(pieces(Buffer.alloc(5000, 0x41)), 'tar', dest), /tar -x exited/);
+    assert.deepEqual(await readdir(dest), []);
+  }));
+
+test('an empty stream is refused, saying what it means, unless allowEmpty', () =>
+  withTemp(async (root) => {
+    const dest = join(root, 'dest');
+    await mkdir(dest);
+    for (const format of ['tar', 'xbstream'] as const) {
+      await assert.rejects(receiveIntoDir(nothing(), format, dest), (err: unknown) =>
+        err instanceof IntegrityError && /empty stream/.test(err.message), format);
+      assert.deepEqual(await readdir(dest), [], format);
+      const r = await receiveIntoDir(nothing(), format, dest, { allowEmpty: true });
+      assert.equal(r.bytes, 0, format);
+      assert.deepEqual(await readdir(dest), [], format);
+    }
+  }));
+
+test('xbstream: extracted natively, then moved in', () =>
+  withTemp(async (root) => {
+    const dest = join(root, 'dest');
+    await mkdir(join(dest, 'shop'), { recursive: true });
+    await writeFile(join(dest, 'shop', 'old.ibd'), 'old');
+    const w = new XbstreamWriter();
+    const stream = Buffer.concat([...w.addFile('ibdata1', Buffer.alloc(9000, 1)), ...w.addFile('shop/t.ibd', Buffer.from('t'))]);
+    const r = await receiveIntoDir(pieces(stream, 1000), 'xbstream', dest);
+    assert.equal(r.bytes, stream.length);
+    assert.deepEqual((await readdir(dest)).sort(), ['ibdata1', 'shop']);
+    assert.deepEqual((await readdir(join(dest, 'shop'))).sort(), ['old.ibd', 't.ibd']);
+    assert.deepEqual(await readFile(join(dest, 'ibdata1')), Buffer.alloc(9000, 1));
+  }));
+
+test('xbstream that breaks its rules (a file without its end chunk): refused, nothing left', () =>
+  withTemp(async (root) => {
+    const dest = join(root, 'dest');
+    await mkdir(dest);
+    const w = new XbstreamWriter();
+    const stream = w.payload('ibdata1', Buffer.alloc(100, 1));
+    await assert.rejects(receiveIntoDir(pieces(stream), 'xbstream', dest), ExitError);
+    assert.deepEqual(await readdir(dest), []);
+  }));
