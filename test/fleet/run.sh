@@ -94,6 +94,7 @@ if [ ! -f "$deb" ]; then
   [ -f "$deb" ] || die "npm run package did not make $deb"
 fi
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
+log "package $deb ($(date -r "$deb" '+%F %T'))"
 phase "package"
 
 "$repo/scripts/make-rootfs.sh" --include "$rootfs_pkgs" "$work/lower" >/dev/null
@@ -236,7 +237,8 @@ phase "only_from"
 # A backup of each database host, driven from bk1 through the deployed plugins.
 for h in "${dbhosts[@]}"; do
   log "backup of $h from bk1"
-  on bk1 bash -s -- "${setname[$h]}" "${ip[$h]}" "$h" <"$here/backup-from-bk1.sh" \
+  timeout 900 ip netns exec "$pfx-ctl" ssh -F "$work/ssh_config" bk1 \
+    bash -s -- "${setname[$h]}" "${ip[$h]}" "$h" <"$here/backup-from-bk1.sh" \
     >"$work/logs/backup-$h.log" 2>&1 || { cat "$work/logs/backup-$h.log" >&2; die "backup of $h failed"; }
   tail -n 3 "$work/logs/backup-$h.log" >&2
 done
