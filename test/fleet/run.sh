@@ -39,6 +39,8 @@ phase() { # phase NAME: records the time since the previous phase under NAME
   phase_t=$now
 }
 log() { echo "fleet: $*" >&2; }
+passed=0
+ok() { passed=$((passed + 1)); log "ok: $*"; }
 die() { echo "fleet: FAIL: $*" >&2; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces, chroot, mounts)"
@@ -86,6 +88,9 @@ remove_namespaces # left by a run that was killed
 
 # ---------------------------------------------------------------------------------------
 log "work dir $work"
+"$here/lint.sh" >"$work/lint.log" 2>&1 || { cat "$work/lint.log" >&2; die "lint"; }
+ok "ansible-lint (production profile) and --syntax-check"
+phase "lint"
 version=$(node -p "require('$repo/package.json').version")
 deb=${ZRM_FLEET_DEB:-$repo/dist/mysql-zrm-innobackupex_${version}_all.deb}
 if [ ! -f "$deb" ]; then
@@ -188,12 +193,18 @@ recap_ok() { # recap_ok LOGNAME: every host ok, nothing changed
 }
 show() { sed -n '/PLAY RECAP/,$p' "$work/logs/play-$1.log" >&2; }
 
+# --check on hosts that have nothing yet must run through (nothing is installed, of course).
+play fresh-check --check || { tail -n 60 "$work/logs/play-fresh-check.log" >&2; die "--check on fresh hosts failed"; }
+ok "--check on fresh hosts runs through"
+phase "play, --check on fresh hosts"
 play first || { tail -n 60 "$work/logs/play-first.log" >&2; die "the play failed"; }
 show first
+ok "the play succeeds"
 phase "play, first run"
 play second || { tail -n 60 "$work/logs/play-second.log" >&2; die "the second run failed"; }
 show second
 recap_ok second || { grep -B2 -A8 '^changed:' "$work/logs/play-second.log" >&2; die "second run changed something"; }
+ok "second run: changed=0"
 phase "play, second run (changed=0)"
 play check --check --diff || { tail -n 60 "$work/logs/play-check.log" >&2; die "check mode failed"; }
 show check
@@ -201,9 +212,11 @@ recap_ok check || { cat "$work/logs/play-check.log" >&2; die "--check --diff rep
 if grep -Eq '^(--- before|\+\+\+ after)' "$work/logs/play-check.log"; then
   cat "$work/logs/play-check.log" >&2; die "--check --diff shows a diff"
 fi
+ok "--check --diff on the converged fleet: changed=0, no diff"
 for f in "$work"/logs/play-*.log; do
   if grep -qF "$mysql_password" "$f"; then die "the MySQL password is in $(basename "$f")"; fi
 done
+ok "the MySQL password is in no play output"
 phase "play, --check --diff (nothing)"
 
 # ---------------------------------------------------------------------------------------
@@ -220,6 +233,7 @@ for h in "${dbhosts[@]}"; do
     || die "bk1: backup set $s is missing or not 0600 root"
   on bk1 grep -qx "host=${ip[$h]}" "/etc/mysql-zrm/$s/mysql-zrm.conf" || die "bk1: set $s has the wrong host"
 done
+ok "xinetd serves with only_from = bk1; backup sets db1, db2-fleet are 0600 root"
 
 # Port 25300: bk1 is answered, ctl (outside only_from) is not.
 for h in "${dbhosts[@]}"; do
@@ -230,7 +244,7 @@ for h in "${dbhosts[@]}"; do
   # The package's own service (only_from 127.0.0.1) must be off: the host itself is refused too.
   local_got=$(on "$h" python3 - 127.0.0.1 25300 <"$here/probe.py") || die "probe on $h failed"
   [ "$local_got" = 0 ] || die "$h answered itself ($local_got bytes): the package's xinetd service is on"
-  log "$h:25300 answered bk1 ($got bytes), refused ctl and $h itself (0 bytes)"
+  ok "$h:25300 answered bk1 ($got bytes), refused ctl and $h itself (0 bytes)"
 done
 phase "only_from"
 
@@ -241,10 +255,11 @@ for h in "${dbhosts[@]}"; do
     bash -s -- "${setname[$h]}" "${ip[$h]}" "$h" <"$here/backup-from-bk1.sh" \
     >"$work/logs/backup-$h.log" 2>&1 || { cat "$work/logs/backup-$h.log" >&2; die "backup of $h failed"; }
   tail -n 3 "$work/logs/backup-$h.log" >&2
+  ok "backup of $h through the plugins, prepared, restored, marker row read"
 done
 phase "backup of 2 hosts through the plugins, prepared and read"
 
 total=$(( $(date +%s) - t_start ))
 printf '  %s\n' "${timings[@]}" >&2
 log "total ${total} s"
-echo "fleet: 9 passed, 0 failed"
+echo "fleet: $passed passed, 0 failed"
