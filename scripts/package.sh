@@ -10,8 +10,6 @@
 #   PKG_OUT         output directory (default: dist)
 #   PKG_MAINTAINER  "Name <address>" for the Maintainer field and the changelog
 #   PKG_SKIP_BUILD  1: package the bundle already in dist/app (a second version in tests)
-#   PKG_ALLOW_MISSING_DOCS  1: a one-line stand-in for a missing README.md/CHANGELOG.md
-#                   (development only: a release ships both)
 #   NFPM            the nfpm binary (default: nfpm in PATH, else ~/go/bin/nfpm); install it with
 #                   go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 set -euo pipefail
@@ -39,14 +37,8 @@ mkdir -p "$stage" "$out"
 sed '1{/^#!/d}' "$bundle" >"$stage/zrm-innobackupex.mjs"
 gzip -9n <packaging/man/zrm-innobackupex.1 >"$stage/zrm-innobackupex.1.gz"
 for doc in README.md CHANGELOG.md; do
-  if [ -f "$doc" ]; then
-    gzip -9n <"$doc" >"$stage/$doc.gz"
-  elif [ "${PKG_ALLOW_MISSING_DOCS:-0}" = 1 ]; then
-    echo "package.sh: warning: $doc is missing; shipping a stand-in" >&2
-    echo "# $doc was not written when this development package was built" | gzip -9n >"$stage/$doc.gz"
-  else
-    die "$doc is missing (the packages ship it under /usr/share/doc)"
-  fi
+  [ -f "$doc" ] || die "$doc is missing (the packages ship it under /usr/share/doc)"
+  gzip -9n <"$doc" >"$stage/$doc.gz"
 done
 date_epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 PKG_VERSION=$version PKG_MAINTAINER=$maintainer PKG_DATE=$date_epoch \

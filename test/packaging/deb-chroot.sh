@@ -16,6 +16,7 @@ xfile=/etc/xinetd.d/mysql-zrm-socket-server
 ours=/etc/xinetd.d/mysql-zrm-innobackupex
 v2=$(dpkg-deb -f "$deb2" Version)
 trap 'release_root "$r"' EXIT
+trap 'exit 143' TERM INT
 
 # A stand-in for Zmanda's mysql-zrm: the same xinetd service path, another server.
 stock_deb() {

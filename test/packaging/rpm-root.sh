@@ -14,6 +14,7 @@ r=$work/rpm-root
 pkg=mysql-zrm-innobackupex
 conf=/etc/mysql-zrm/innobackupex.conf
 trap 'release_root "$r"' EXIT
+trap 'exit 143' TERM INT
 
 step "rpm -qp --requires --list --scripts $(basename "$rpm1")"
 rpm -qp --requires "$rpm1"

@@ -29,7 +29,20 @@ exec 8>"$cache/packaging-test.lock"
 flock -n 8 || fail "another packaging test is running (lock $cache/packaging-test.lock)"
 
 work=$(mktemp -d /var/tmp/zrm-pkgtest.XXXXXX)
+child=''
+# The slow parts run as background children so that a signal is handled at once: the child is
+# ended, then whatever still runs in a chroot, then the mounts go.
+run_child() {
+  "$@" &
+  child=$!
+  wait "$child"
+  child=''
+}
 cleanup() {
+  if [ -n "$child" ]; then
+    kill "$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
   release_root "$work/deb-root"
   release_root "$work/rpm-root"
   if [ "$keep" = 1 ]; then echo "work directory kept: $work"; else rm -rf --one-file-system "$work"; fi
@@ -64,9 +77,9 @@ out=$(systemd-analyze verify --man=no --root="$units" mysql-zrm-innobackupex.soc
 ok "mysql-zrm-innobackupex.socket and mysql-zrm-innobackupex@.service"
 lap units
 
-"$here/rpm-root.sh" "$work" "$rpm1" "$rpm2" "$deb1"
+run_child "$here/rpm-root.sh" "$work" "$rpm1" "$rpm2" "$deb1"
 lap rpm
-"$here/deb-chroot.sh" "$work" "$deb1" "$deb2"
+run_child "$here/deb-chroot.sh" "$work" "$deb1" "$deb2"
 lap deb
 
 step "packaging test passed"
