@@ -90,11 +90,11 @@ describe('failures', () => {
     assert.ok(!logs.includes('not-the-password'));
   });
 
-  test('a client that hangs up mid-backup stops the tool and the server', async () => {
+  test('a client that hangs up mid-stream stops the tool and the server', async () => {
     const h = await hostWithTool('hangup', '/usr/bin/mariabackup');
     await new Promise<void>((res, rej) => {
       let got = 0;
-      const s = connect({ host: '127.0.0.1', port: h.port }, () => s.write(`1.8b5_palomino\ncopy from\n${h.dest}/ZRM_LINKS/.\n/tmp\n/usr/bin\n`));
+      const s = connect({ host: '127.0.0.1', port: h.port }, () => s.write(`2.0_zrm-innobackupex\ncopy from\n${h.dest}/ZRM_LINKS/.\n/tmp\n/usr/bin\n`));
       s.on('data', (c: Buffer) => {
         got += c.length;
         if (got > 10_000) {
@@ -103,7 +103,9 @@ describe('failures', () => {
         }
       });
       s.on('error', rej);
-      s.on('end', () => rej(new Error(`stream ended after only ${got} bytes`)));
+      s.on('end', () => {
+        void readFile(h.serverLog, 'utf8').then((log) => rej(new Error(`stream ended after only ${got} bytes; server log:\n${log}`)));
+      });
     });
     const deadline = Date.now() + 30_000;
     let log = '';

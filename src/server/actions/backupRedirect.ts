@@ -31,7 +31,7 @@ export async function streamBackupTool(s: Session, creds: Credentials): Promise<
 
 async function streamDirect(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
   await sendV2Greeting(s, tool.format);
-  return sendStream(s, tool.stdout, () => tool.done);
+  return sendStream(s, tool.stdout, () => tool.done, () => tool.kill());
 }
 
 async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
@@ -51,7 +51,7 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
       const r = await tar.done;
       const ok = r.exitCode === 0;
       return { ok, exitCode: r.exitCode ?? null, message: ok ? result.message : describeTarExit('tar', r) };
-    });
+    }, () => tar.kill());
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

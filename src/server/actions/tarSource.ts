@@ -46,7 +46,7 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
       const r = await tar.done;
       const ok = r.exitCode === 0;
       return { ok, exitCode: r.exitCode ?? null, message: ok ? 'tar completed' : describeTarExit('tar', r) };
-    });
+    }, () => tar.kill());
   } finally {
     // The client may have gone: don't leave tar blocked on a pipe nobody reads.
     tar.kill();
