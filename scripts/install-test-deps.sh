@@ -8,7 +8,7 @@ PACKAGES=(mariadb-server mariadb-client mariadb-backup xinetd tar iproute2 procp
 # Node.js: whatever the machine has (18.19+); Debian's own only where there is none.
 command -v node >/dev/null || PACKAGES+=(nodejs npm)
 if [ "${1:-}" != "--demo" ]; then
-  PACKAGES+=(logrotate debootstrap lintian rpm rpmlint ansible ansible-lint openssh-server openssh-client sshpass sudo)
+  PACKAGES+=(logrotate debootstrap lintian rpm rpmlint cpio zstd systemd time ansible ansible-lint openssh-server openssh-client sshpass sudo)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,4 +1,5 @@
 import { withUsableStateDir } from '../config/stateDirFallback.js';
+import { errorMessage } from '../errors.js';
 import { loadAppConfig } from '../config/appConfig.js';
 import { createLogger } from '../logging/logger.js';
 import { readArmedState } from '../snapshot/state.js';
@@ -7,11 +8,15 @@ import { readArmedState } from '../snapshot/state.js';
 export async function statusCommand(configPath?: string): Promise<number> {
   const config = withUsableStateDir(loadAppConfig(configPath, process.env));
   const logger = createLogger({ console: false });
-  const armed = await readArmedState(config.state.dir, config.state.maxAge, logger);
+  // The state belongs to the user the server runs as (mysql): root may only be told so.
+  const armedLine = await readArmedState(config.state.dir, config.state.maxAge, logger).then(
+    (armed) => (armed ? `yes, since ${armed.armedAt.toISOString()} for user ${armed.user}` : 'no'),
+    (err: unknown) => `unknown (${errorMessage(err)})`,
+  );
   const lines = [
     `backup tool:     ${config.backup.tool} (${config.backup.toolPath || `/usr/bin/${config.backup.tool}`})`,
     `state dir:       ${config.state.dir} (max age ${config.state.maxAge}s)`,
-    `redirect armed:  ${armed ? `yes, since ${armed.armedAt.toISOString()} for user ${armed.user}` : 'no'}`,
+    `redirect armed:  ${armedLine}`,
     `server port:     ${config.server.port}`,
     `allowed roots:   ${config.server.allowedRoots.join(' ')}`,
     `client protocol: ${config.client.protocol}`,

@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import winston from 'winston';
 import { redact } from './redact.js';
 
@@ -16,13 +16,29 @@ export interface LoggerOptions {
   label?: string;
 }
 
-function canAppend(file: string): boolean {
+function tryAppend(file: string): boolean {
   try {
     closeSync(openSync(file, 'a', 0o640));
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * logrotate renames the log and creates the new one a moment later (`create` with owner and
+ * mode): a process starting in between must not lose its lines, nor (as root) create the file
+ * with the wrong owner. So a log missing right after a rotation is waited for briefly.
+ */
+function canAppend(file: string): boolean {
+  // Only a log that was just rotated away (its `.1` is there) is worth waiting for.
+  if (existsSync(file) || !existsSync(`${file}.1`)) return tryAppend(file);
+  const until = Date.now() + 300;
+  while (Date.now() < until) {
+    if (existsSync(file)) return tryAppend(file);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return tryAppend(file);
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
