@@ -2,10 +2,10 @@ import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadSampleData, startMariaDb, tableChecksums } from '../test/helpers/mariadb.js';
-import { installPlugins, writeAppConfig } from '../test/helpers/plugins.js';
 import { makeTempDir } from '../test/helpers/tempDir.js';
-import { startXinetd } from '../test/helpers/xinetd.js';
-import { writeZrmConf, zrmFullBackup } from '../test/helpers/zrmRun.js';
+import type { Xinetd } from '../test/helpers/xinetd.js';
+import { zrmFullBackup } from '../test/helpers/zrmRun.js';
+import { startZrmSite } from '../test/helpers/zrmSite.js';
 
 // The demo: a throwaway MariaDB, the three plugins behind a real xinetd, and the exact calls
 // ZRM makes for a full backup of a "remote" host (127.0.0.1). The backup is then prepared,
@@ -27,24 +27,13 @@ async function main(): Promise<number> {
   const keep = process.env.DEMO_KEEP === '1';
   say(`demo directory: ${tmp.path}${keep ? ' (kept)' : ''}`);
   const db = await startMariaDb(join(tmp.path, 'db'));
-  let xinetd: Awaited<ReturnType<typeof startXinetd>> | undefined;
+  let xinetd: Xinetd | undefined;
   try {
     say(`MariaDB started on ${db.socket}; loading ${TABLES} tables x ${ROWS} rows ...`);
     await loadSampleData(db, 'sbtest', TABLES, ROWS);
-    const plugins = await installPlugins(join(tmp.path, 'plugins'));
-    const appConf = join(tmp.path, 'innobackupex.conf');
-    await writeAppConfig(appConf, { dir: tmp.path, socket: db.socket });
-    xinetd = await startXinetd(tmp.path, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
-    say(`xinetd serves ${plugins['socket-server.palomino.pl']} on 127.0.0.1:${xinetd.port}`);
-    const zrmConf = join(tmp.path, 'zrm.conf');
-    await writeZrmConf(zrmConf, {
-      user: db.backupUser,
-      password: db.backupPassword,
-      'copy-plugin': plugins['socket-copy.palomino.pl'],
-      'snapshot-plugin': plugins['inno-snapshot.pl'],
-      'socket-remote-port': String(xinetd.port),
-    });
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: appConf };
+    const site = await startZrmSite(tmp.path, db);
+    xinetd = site.xinetd;
+    say(`xinetd serves ${site.plugins['socket-server.palomino.pl']} on 127.0.0.1:${xinetd.port}`);
     const dest = join(tmp.path, 'backups', 'demo-set', new Date().toISOString().replace(/\D/g, '').slice(0, 14));
     await mkdir(dest, { recursive: true });
 
@@ -58,7 +47,7 @@ async function main(): Promise<number> {
       }
     })();
     const started = Date.now();
-    const { steps } = await zrmFullBackup({ conf: zrmConf, plugins: { snapshot: plugins['inno-snapshot.pl'], copy: plugins['socket-copy.palomino.pl'] }, env }, '127.0.0.1', db.datadir, dest);
+    const { steps } = await zrmFullBackup(site.harness, '127.0.0.1', db.datadir, dest);
     const seconds = (Date.now() - started) / 1000;
     writing = false;
     await writer;
@@ -80,7 +69,7 @@ async function main(): Promise<number> {
     } finally {
       await restored.stop();
     }
-    const logLine = (await readFile(join(tmp.path, 'socket-server.log'), 'utf8')).split('\n').find((l) => l.includes("action='copy from'")) ?? '';
+    const logLine = (await readFile(site.serverLog, 'utf8')).split('\n').find((l) => l.includes("action='copy from'")) ?? '';
     say('');
     say('summary');
     say(`  backup:        ${dest}`);
@@ -89,7 +78,7 @@ async function main(): Promise<number> {
     say(`  hot:           ${writes} INSERTs committed on the source while the backup ran`);
     say(`  restored:      ${tables} tables; ${same} of ${tables - 1} untouched tables identical (CHECKSUM TABLE)`);
     say(`  server log:    ${logLine.replace(/^.*?(peer=)/, '$1')}`);
-    say(`  logs:          ${join(tmp.path, 'socket-server.log')}, ${join(tmp.path, 'innobackupex.log')}`);
+    say(`  logs:          ${site.serverLog}, ${site.toolLog}`);
     const ok = same === tables - 1 && (await stat(join(dest, 'xtrabackup_checkpoints'))).isFile();
     say(ok ? 'DEMO OK' : 'DEMO FAILED');
     return ok ? 0 : 1;

@@ -2,13 +2,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { loadSampleData, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
-import { installPlugins } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
-import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
-import { writeZrmConf, zrmFullBackup } from '../helpers/zrmRun.js';
+import type { Xinetd } from '../helpers/xinetd.js';
+import { startZrmSite, type ZrmSite } from '../helpers/zrmSite.js';
+import { zrmFullBackup } from '../helpers/zrmRun.js';
 
 // As in the recorded ZRM set-up, without our package: plugins copied into a directory of their
 // own, xinetd running the server as `mysql` with only PATH, a config that says nothing but the
@@ -27,25 +26,10 @@ describe('plugins copied by hand, server running as mysql', () => {
     db = await startMariaDb(join(tmp.path, 'db'), { user: 'mysql' });
     await chmod(join(tmp.path, 'db'), 0o755);
     await loadSampleData(db, 'sbtest', 2, 2000);
-    const plugins = await installPlugins(join(tmp.path, 'plugins'));
-    const appConf = join(tmp.path, 'innobackupex.conf');
-    await writeFile(appConf, `[backup]\nsocket = ${db.socket}\n`, { mode: 0o644 });
-    xinetd = await startXinetd(tmp.path, plugins['socket-server.palomino.pl'], { user: 'mysql', env: { ZRM_INNOBACKUPEX_CONF: appConf } });
-    const zrmConf = join(tmp.path, 'zrm.conf');
-    await writeZrmConf(zrmConf, {
-      user: db.backupUser,
-      password: db.backupPassword,
-      'copy-plugin': plugins['socket-copy.palomino.pl'],
-      'snapshot-plugin': plugins['inno-snapshot.pl'],
-      'socket-remote-port': String(xinetd.port),
-    });
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: appConf };
-    snapshotPlugin = plugins['inno-snapshot.pl'];
-    copyPlugin = plugins['socket-copy.palomino.pl'];
+    site = await startZrmSite(tmp.path, db, { appConfigText: `[backup]\nsocket = ${db.socket}\n`, xinetdUser: 'mysql' });
+    xinetd = site.xinetd;
   });
-  let env: Record<string, string>;
-  let snapshotPlugin: string;
-  let copyPlugin: string;
+  let site: ZrmSite;
 
   after(async () => {
     await xinetd?.stop();
@@ -57,7 +41,7 @@ describe('plugins copied by hand, server running as mysql', () => {
   test('a full backup succeeds with a private state directory owned by mysql', async () => {
     const dest = join(tmp.path, 'backup');
     await mkdir(dest);
-    const { steps } = await zrmFullBackup({ conf: '', plugins: { snapshot: snapshotPlugin, copy: copyPlugin }, env }, '127.0.0.1', db.datadir, dest);
+    const { steps } = await zrmFullBackup(site.harness, '127.0.0.1', db.datadir, dest);
     for (const [name, r] of steps) assert.equal(r.exitCode, 0, `${name}: ${r.stderr}`);
     assert.ok((await readdir(dest)).includes('xtrabackup_checkpoints'));
     const st = await stat(`/tmp/zrm-innobackupex-${uid}`);

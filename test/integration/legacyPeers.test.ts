@@ -6,9 +6,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { loadSampleData, startMariaDb, tableChecksums, type MariaDb } from '../helpers/mariadb.js';
-import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
+import { writeAppConfig } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
+import { startZrmSite, type ZrmSite } from '../helpers/zrmSite.js';
 import { runPlugin, writeZrmConf } from '../helpers/zrmRun.js';
 
 // Our peers of 1.8b5 vintage: an unmodified old client must get what the old server sent,
@@ -33,30 +34,21 @@ describe('1.8b5 peers', () => {
   let ours: Xinetd;
   let old: Xinetd;
   let env: Record<string, string>;
-  let plugins: Awaited<ReturnType<typeof installPlugins>>;
+  let plugins: ZrmSite['plugins'];
   let serverLog: string;
 
   before(async () => {
     tmp = await makeTempDir('zrm-legacy-');
     db = await startMariaDb(join(tmp.path, 'db'));
     await loadSampleData(db, 'sbtest', 2, 5000);
-    plugins = await installPlugins(join(tmp.path, 'plugins'));
-    const appConf = join(tmp.path, 'innobackupex.conf');
-    await writeAppConfig(appConf, { dir: tmp.path, socket: db.socket });
-    serverLog = join(tmp.path, 'socket-server.log');
     const oldDir = join(tmp.path, 'old');
     await mkdir(oldDir);
-    ours = await startXinetd(tmp.path, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
+    const site = await startZrmSite(tmp.path, db);
+    ours = site.xinetd;
+    plugins = site.plugins;
+    serverLog = site.serverLog;
+    env = site.env;
     old = await startXinetd(oldDir, join(FIXTURES, 'old-server.pl'));
-    const zrmConf = join(tmp.path, 'zrm.conf');
-    await writeZrmConf(zrmConf, {
-      user: db.backupUser,
-      password: db.backupPassword,
-      'copy-plugin': plugins['socket-copy.palomino.pl'],
-      'snapshot-plugin': plugins['inno-snapshot.pl'],
-      'socket-remote-port': String(ours.port),
-    });
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: appConf };
   });
 
   after(async () => {

@@ -4,10 +4,10 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadSampleData, startMariaDb, tableChecksums, type MariaDb } from '../helpers/mariadb.js';
-import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
-import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
-import { runPlugin, writeZrmConf, zrmFullBackup, type ZrmHarness } from '../helpers/zrmRun.js';
+import type { Xinetd } from '../helpers/xinetd.js';
+import { startZrmSite, type ZrmSite } from '../helpers/zrmSite.js';
+import { runPlugin, zrmFullBackup, type ZrmHarness } from '../helpers/zrmRun.js';
 
 // The whole path, all real: ZRM's call order against xinetd → our socket server → mariabackup
 // on a live MariaDB, the backup prepared and started as a second server, every table compared.
@@ -19,31 +19,17 @@ describe('ZRM full backup through xinetd and mariabackup', () => {
   let db: MariaDb;
   let xinetd: Xinetd;
   let harness: ZrmHarness;
+  let site: ZrmSite;
   let serverLog: string;
 
   before(async () => {
     tmp = await makeTempDir('zrm-e2e-');
     db = await startMariaDb(join(tmp.path, 'db'));
     await loadSampleData(db, 'sbtest', TABLES, ROWS);
-    const plugins = await installPlugins(join(tmp.path, 'plugins'));
-    const appConf = join(tmp.path, 'innobackupex.conf');
-    await writeAppConfig(appConf, { dir: tmp.path, socket: db.socket });
-    serverLog = join(tmp.path, 'socket-server.log');
-    xinetd = await startXinetd(tmp.path, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
-    const zrmConf = join(tmp.path, 'zrm.conf');
-    await writeZrmConf(zrmConf, {
-      user: db.backupUser,
-      password: db.backupPassword,
-      'copy-plugin': plugins['socket-copy.palomino.pl'],
-      'snapshot-plugin': plugins['inno-snapshot.pl'],
-      'socket-remote-port': String(xinetd.port),
-      'remote-mysql-binpath': '/usr/bin',
-    });
-    harness = {
-      conf: zrmConf,
-      plugins: { snapshot: plugins['inno-snapshot.pl'], copy: plugins['socket-copy.palomino.pl'] },
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: appConf },
-    };
+    site = await startZrmSite(tmp.path, db);
+    xinetd = site.xinetd;
+    serverLog = site.serverLog;
+    harness = site.harness;
   });
 
   after(async () => {
