@@ -49,9 +49,13 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
   }
   await requireLocalDir(req.destinationDirectory);
   const tar = startTarCreate(dirname(req.sourceFile), [basename(req.sourceFile)]);
-  const r = await receiveIntoDir(tar.stdout, 'tar', req.destinationDirectory, { allowEmpty: true });
-  const t = await tar.done;
-  if (t.exitCode !== 0) throw new ExitError(describeTarExit('tar', t));
+  const r = await receiveIntoDir(tar.stdout, 'tar', req.destinationDirectory, {
+    allowEmpty: true,
+    beforePublish: async () => {
+      const t = await tar.done;
+      if (t.exitCode !== 0) throw new ExitError(describeTarExit('tar', t));
+    },
+  });
   await printLines(ctx.stdout, [`copied ${r.bytes} bytes locally to ${req.destinationDirectory}`]);
   return 0;
 }

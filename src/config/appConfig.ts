@@ -217,7 +217,8 @@ function dropIns(path: string): string[] {
  * an error.
  */
 export function loadAppConfig(explicitPath: string | undefined, env: NodeJS.ProcessEnv): AppConfig {
-  const named = explicitPath ?? env[CONFIG_ENV];
+  // An empty variable is an unset one, not a file named ''.
+  const named = explicitPath ?? (env[CONFIG_ENV] || undefined);
   const path = named ?? DEFAULT_CONFIG_PATH;
   let raw: Record<string, Section> = {};
   let current = path;

@@ -1,9 +1,15 @@
 // Perl's pack("u*", chunk) and its strict inverse: the text inside every 1.8b5 data frame.
 // Lines of at most 45 input bytes: a length character (32 + n), 4 characters per 3 bytes
 // (32 + each 6-bit value, 0 written as '`'), the last group zero-padded, then '\n'.
+//
+// Every byte of a legacy stream goes through here twice, so the inner loops work on 3-byte /
+// 4-character groups: one 32-bit load or store per group and tables of 12-bit values, instead
+// of a load, a bounds check and a store per character.
 import { ProtocolError } from '../errors.js';
 
 const LINE_BYTES = 45;
+const LINE_CHARS = 2 + 60; // length character, 15 groups, '\n'
+const FULL_LINE = 32 + LINE_BYTES; // 'M'
 const BACKTICK = 0x60;
 const NEWLINE = 0x0a;
 
@@ -11,27 +17,60 @@ const NEWLINE = 0x0a;
 const ENCODE = Buffer.alloc(64);
 for (let v = 0; v < 64; v++) ENCODE[v] = v === 0 ? BACKTICK : 32 + v;
 
+// 12-bit value -> its two characters, first one in the low byte (stored little-endian).
+const ENCODE12 = new Uint16Array(4096);
+for (let v = 0; v < 4096; v++) ENCODE12[v] = (ENCODE[v >> 6] as number) | ((ENCODE[v & 63] as number) << 8);
+
+// Character -> 6-bit value; -1 for anything that is not a uuencode character.
+// ' ' is accepted as 0 too (classic uuencode writes it; Perl's unpack reads it).
+const DECODE = new Int8Array(256).fill(-1);
+for (let ch = 0x20; ch <= 0x60; ch++) DECODE[ch] = (ch - 0x20) & 0x3f;
+
+// Two characters (first in the low byte) -> their 12-bit value; -1 if either is not valid.
+const DECODE12 = new Int16Array(65536).fill(-1);
+for (let a = 0x20; a <= 0x60; a++) {
+  for (let b = 0x20; b <= 0x60; b++) DECODE12[a | (b << 8)] = ((DECODE[a] as number) << 6) | (DECODE[b] as number);
+}
+
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 /** Exact length of the text uuencode() makes for n input bytes. */
 export function uuencodedLength(n: number): number {
   const full = Math.floor(n / LINE_BYTES);
   const last = n % LINE_BYTES;
-  return full * (2 + 60) + (last > 0 ? 2 + 4 * Math.ceil(last / 3) : 0);
+  return full * LINE_CHARS + (last > 0 ? 2 + 4 * Math.ceil(last / 3) : 0);
 }
 
 /** Encodes chunk into target at offset (which must have room); returns the offset after the text. */
 export function uuencodeInto(chunk: Buffer, target: Buffer, offset: number): number {
+  const src = viewOf(chunk);
+  const dst = viewOf(target);
+  const n = chunk.length;
   let o = offset;
-  for (let start = 0; start < chunk.length; start += LINE_BYTES) {
-    const end = Math.min(start + LINE_BYTES, chunk.length);
+  let start = 0;
+  // Full lines with at least one byte after them: every 4-byte load stays inside chunk.
+  for (; start + LINE_BYTES < n; start += LINE_BYTES) {
+    target[o++] = FULL_LINE;
+    for (let i = start; i < start + LINE_BYTES; i += 3) {
+      const x = src.getUint32(i) >>> 8;
+      dst.setUint32(o, (ENCODE12[x >>> 12] as number) | ((ENCODE12[x & 0xfff] as number) << 16), true);
+      o += 4;
+    }
+    target[o++] = NEWLINE;
+  }
+  // The last line (full or not): bytes one at a time, the last group zero-padded.
+  for (; start < n; start += LINE_BYTES) {
+    const end = Math.min(start + LINE_BYTES, n);
     target[o++] = ENCODE[end - start] as number;
     for (let i = start; i < end; i += 3) {
       const a = chunk[i] as number;
       const b = i + 1 < end ? (chunk[i + 1] as number) : 0;
       const c = i + 2 < end ? (chunk[i + 2] as number) : 0;
-      target[o++] = ENCODE[a >> 2] as number;
-      target[o++] = ENCODE[((a & 0x03) << 4) | (b >> 4)] as number;
-      target[o++] = ENCODE[((b & 0x0f) << 2) | (c >> 6)] as number;
-      target[o++] = ENCODE[c & 0x3f] as number;
+      const x = (a << 16) | (b << 8) | c;
+      dst.setUint32(o, (ENCODE12[x >>> 12] as number) | ((ENCODE12[x & 0xfff] as number) << 16), true);
+      o += 4;
     }
     target[o++] = NEWLINE;
   }
@@ -44,44 +83,64 @@ export function uuencode(chunk: Buffer): Buffer {
   return out;
 }
 
-// Character -> 6-bit value; -1 for anything that is not a uuencode character.
-// ' ' is accepted as 0 too (classic uuencode writes it; Perl's unpack reads it).
-const DECODE = new Int8Array(256).fill(-1);
-for (let ch = 0x20; ch <= 0x60; ch++) DECODE[ch] = (ch - 0x20) & 0x3f;
+/** Most bytes uudecode() can make of `textLength` characters: the room uudecodeInto() needs. */
+export function uudecodedMaxLength(textLength: number): number {
+  return Math.floor((textLength * 3) / 4);
+}
 
-function sextet(text: Buffer, pos: number): number {
-  const v = DECODE[text[pos] as number] as number;
-  if (v < 0) throw new ProtocolError(`uudecode: bad character 0x${(text[pos] as number).toString(16)} at offset ${pos}`);
-  return v;
+// Only called once a line is known to hold a bad character: says which one, and where.
+function badCharacter(text: Buffer, from: number, to: number): ProtocolError {
+  let pos = from;
+  while (pos < to && (DECODE[text[pos] as number] as number) >= 0) pos++;
+  return new ProtocolError(`uudecode: bad character 0x${(text[pos] as number).toString(16)} at offset ${pos}`);
 }
 
 /**
- * Strict inverse of uuencode(): every line must have a length of 1..45, exactly the number of
- * characters that length needs, and end in '\n'. Anything else is a ProtocolError.
+ * Strict inverse of uuencode(), into target at offset (room for uudecodedMaxLength(text.length)
+ * bytes); returns the offset after the decoded bytes. Every line must have a length of 1..45,
+ * exactly the number of characters that length needs, and end in '\n'. Anything else is a
+ * ProtocolError (bytes of target past offset may have been written by then).
  */
-export function uudecode(text: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(Math.floor((text.length * 3) / 4));
-  let o = 0;
+export function uudecodeInto(text: Buffer, target: Buffer, offset: number): number {
+  const src = viewOf(text);
+  const dst = viewOf(target);
+  const len = text.length;
+  let o = offset;
   let pos = 0;
-  while (pos < text.length) {
-    const n = sextet(text, pos);
+  while (pos < len) {
+    const n = DECODE[text[pos] as number] as number;
+    if (n < 0) throw badCharacter(text, pos, pos + 1);
     if (n < 1 || n > LINE_BYTES) throw new ProtocolError(`uudecode: bad line length ${n} at offset ${pos}`);
-    const groups = Math.ceil(n / 3);
+    const groups = ((n + 2) / 3) | 0;
     const eol = pos + 1 + 4 * groups;
-    if (eol >= text.length) throw new ProtocolError(`uudecode: line at offset ${pos} is truncated`);
+    if (eol >= len) throw new ProtocolError(`uudecode: line at offset ${pos} is truncated`);
     if (text[eol] !== NEWLINE) throw new ProtocolError(`uudecode: line at offset ${pos} does not end where its length says`);
-    let left = n;
-    for (let g = pos + 1; g < eol; g += 4) {
-      const a = sextet(text, g);
-      const b = sextet(text, g + 1);
-      const c = sextet(text, g + 2);
-      const d = sextet(text, g + 3);
-      out[o++] = (a << 2) | (b >> 4);
-      if (left > 1) out[o++] = ((b & 0x0f) << 4) | (c >> 2);
-      if (left > 2) out[o++] = ((c & 0x03) << 6) | d;
-      left -= 3;
+    // All groups but the last as 3 bytes of a 4-byte store (the 4th is overwritten next).
+    const last = eol - 4;
+    let bad = 0;
+    for (let g = pos + 1; g < last; g += 4) {
+      const w = src.getUint32(g, true);
+      const hi = DECODE12[w & 0xffff] as number;
+      const lo = DECODE12[w >>> 16] as number;
+      bad |= hi | lo;
+      dst.setUint32(o, (hi << 20) | (lo << 8));
+      o += 3;
     }
+    const w = src.getUint32(last, true);
+    const hi = DECODE12[w & 0xffff] as number;
+    const lo = DECODE12[w >>> 16] as number;
+    if ((bad | hi | lo) < 0) throw badCharacter(text, pos + 1, eol);
+    const x = (hi << 12) | lo;
+    const tail = n - 3 * (groups - 1);
+    target[o++] = x >>> 16;
+    if (tail > 1) target[o++] = (x >>> 8) & 0xff;
+    if (tail > 2) target[o++] = x & 0xff;
     pos = eol + 1;
   }
-  return out.subarray(0, o);
+  return o;
+}
+
+export function uudecode(text: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(uudecodedMaxLength(text.length));
+  return out.subarray(0, uudecodeInto(text, out, 0));
 }

@@ -48,7 +48,13 @@ async function extractTar(source: AsyncIterable<Buffer>, dir: string, counter: {
  * result into place only once the whole stream (and, in v2, its trailer) checked out: a failed
  * transfer leaves nothing behind that could pass for a complete backup.
  */
-export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: { allowEmpty?: boolean } = {}): Promise<ReceiveResult> {
+export interface ReceiveOptions {
+  allowEmpty?: boolean;
+  /** A last check before anything is published, e.g. that the local producer exited 0. */
+  beforePublish?: () => Promise<void>;
+}
+
+export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
   const counter: Counter = { bytes: 0 };
   const staging = await mkdtemp(join(destDir, '.zrm-incoming-'));
   const emptyStream = () =>
@@ -58,6 +64,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     if (format === 'xbstream') await extractXbstream(source, staging);
     else await extractTar(source, staging, counter);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
+    await opts.beforePublish?.();
     await moveInto(staging, destDir);
     return { bytes: counter.bytes };
   } catch (err) {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstat, mkdir, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
@@ -94,7 +94,20 @@ describe('copy plugin forms through xinetd', () => {
     assert.equal(await readFile(join(dest, 'master.info'), 'utf8'), 'binlog.000007\n4\n');
   });
 
-  test(`both local: a plain local copy, no server involved`, async () => {
+  test('both local: a tar that fails part way publishes nothing', async () => {
+    const broken = join(tmp.path, 'broken-src');
+    await mkdir(broken);
+    await writeFile(join(broken, 'good'), 'good');
+    await symlink('/nonexistent/target', join(broken, 'dangling'));
+    const dest = join(tmp.path, 'local-broken');
+    await mkdir(dest);
+    const r = await copy(['--source-file', broken, '--destination-directory', dest]);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /tar/);
+    assert.deepEqual(await readdir(dest), []);
+  });
+
+  test('both local: a plain local copy, no server involved', async () => {
     const dest = join(tmp.path, 'local');
     await mkdir(dest);
     const r = await copy(['--source-file', join(src, 'mysql'), '--destination-directory', dest]);

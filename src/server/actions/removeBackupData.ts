@@ -26,7 +26,8 @@ export async function removeBackupData(s: Session): Promise<Outcome> {
     } else if (req.kind === 'MOUNTS') {
       await rm(join(dir, 'ZRM_MOUNTS'), { recursive: true, force: true });
       const left = await readdir(dir).catch(() => undefined);
-      if (left && left.length === 0) await rmdir(dir);
+      // An empty backup directory goes, but never an allowed root itself.
+      if (left && left.length === 0 && !s.deps.config.server.allowedRoots.includes(dir)) await rmdir(dir);
     } else {
       // <dir>/BACKUP may be a link: the directory the entry is removed from must be allowed too.
       const parent = await checkAllowed(join(dir, 'BACKUP'), s.deps.config.server.allowedRoots, 'backup directory');

@@ -61,6 +61,15 @@ test('MOUNTS removes <dir>/ZRM_MOUNTS, then <dir> itself only when that left it 
     assert.equal(existsSync(env.data), true);
   }));
 
+test('MOUNTS never removes an allowed root, even an empty one', () =>
+  withServerEnv(async (env) => {
+    await mkdir(join(env.data, 'ZRM_MOUNTS'));
+    const r = await serve(env, request(LEGACY_VERSION, `MOUNTS ${env.data}`, env));
+    assert.equal(r.status, 0, r.log);
+    assert.equal(existsSync(join(env.data, 'ZRM_MOUNTS')), false);
+    assert.equal(existsSync(env.data), true, 'the allowed root itself was removed');
+  }));
+
 test('a number N removes <dir>/BACKUP/BACKUP-N and nothing else', () =>
   withServerEnv(async (env) => {
     const { dir } = await backupDir(env, 'b1');
