@@ -24,6 +24,8 @@ fi
 [ "${1:-}" = "--demo" ] && exit 0
 NFPM_VERSION=v2.45.2
 GOBIN="$(go env GOPATH 2>/dev/null || echo /root/go)/bin"
-if ! command -v nfpm >/dev/null && [ ! -x "$GOBIN/nfpm" ]; then
-  PATH="$PATH:/usr/local/go/bin" go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}"
+if ! command -v nfpm >/dev/null; then
+  [ -x "$GOBIN/nfpm" ] || GOBIN="$GOBIN" PATH="$PATH:/usr/local/go/bin" go install "github.com/goreleaser/nfpm/v2/cmd/nfpm@${NFPM_VERSION}"
+  # On PATH for every later step, whatever HOME or GOPATH they see.
+  ln -sf "$GOBIN/nfpm" /usr/local/bin/nfpm
 fi
