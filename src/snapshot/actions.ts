@@ -19,7 +19,14 @@ export interface LocalContext {
   stdout: Writable;
 }
 
-/** Pretends D is on a volume: ZRM then "mounts" the snapshot at our state directory. */
+/**
+ * The mount point ZRM is told: the old plugin's value, exactly. It is only a label to ZRM (it
+ * passes it back as --directory, which we ignore); our credentials live in the state directory.
+ * Saying what ZRM always heard keeps whatever ZRM does with it (on either host) unchanged.
+ */
+export const REPORTED_MOUNT_POINT = '/tmp/zrm-innosnap';
+
+/** Pretends D is on a volume. */
 async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise<void> {
   let st;
   try {
@@ -34,7 +41,7 @@ async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise
       'device-mount-point=null\n' +
       'filesystem-type=null\n' +
       `relative-copy-dir=;${st.mode};${st.uid};${st.gid}\n` +
-      `snapshot-mount-point=${ctx.config.state.dir}\n`,
+      `snapshot-mount-point=${REPORTED_MOUNT_POINT}\n`,
   );
 }
 
