@@ -31,11 +31,27 @@ function wrap(err: unknown, what: string): Error {
   return new ProtocolError(`${what}: ${errorMessage(err)}`, { cause: err });
 }
 
+// What a stream has buffered and how much it may buffer, where it says so (Writable does).
+interface WritableBuffer {
+  writableLength?: number;
+  writableHighWaterMark?: number;
+  cork?: () => void;
+  uncork?: () => void;
+}
+
+// write() says false whenever the buffer passed the high-water mark during the call, even if a
+// socket handed everything to the kernel at once; what is left is what counts.
+function hasRoom(out: AnyWritable): boolean {
+  const { writableLength, writableHighWaterMark } = out as WritableBuffer;
+  return typeof writableLength === 'number' && typeof writableHighWaterMark === 'number' && writableLength < writableHighWaterMark;
+}
+
 /**
- * Writes data; resolves once the stream has taken it (immediately, or after 'drain' when its
- * buffer is over the high-water mark). Rejects if the stream errors or closes first.
+ * Writes data (several buffers as one write: a socket sends them with one writev); resolves
+ * once the stream has taken it (immediately, or after 'drain' when its buffer is over the
+ * high-water mark). Rejects if the stream errors or closes first.
  */
-export function writeAll(out: AnyWritable, data: Buffer | string): Promise<void> {
+export function writeAll(out: AnyWritable, data: Buffer | string | readonly Buffer[]): Promise<void> {
   guard(out);
   const state = out as WritableState;
   if (state.destroyed || state.writableEnded) return Promise.reject(closedError(out, 'write failed'));
@@ -53,12 +69,22 @@ export function writeAll(out: AnyWritable, data: Buffer | string): Promise<void>
     const onDrain = (): void => finish();
     const onError = (err: unknown): void => finish(wrap(err, 'write failed'));
     const onClose = (): void => finish(new ProtocolError('write failed: the connection closed before the data was sent'));
+    const onWritten = (err?: Error | null): void => {
+      if (err) finish(wrap(err, 'write failed'));
+    };
     out.on('error', onError);
     out.on('close', onClose);
-    const ok = out.write(data, (err?: Error | null) => {
-      if (err) finish(wrap(err, 'write failed'));
-    });
-    if (ok) finish();
+    let ok: boolean;
+    if (typeof data === 'string' || Buffer.isBuffer(data)) {
+      ok = out.write(data, onWritten);
+    } else {
+      const buffered = out as WritableBuffer;
+      buffered.cork?.();
+      ok = true;
+      for (const part of data) ok = out.write(part, onWritten);
+      buffered.uncork?.();
+    }
+    if (ok || hasRoom(out)) finish();
     else out.on('drain', onDrain);
   });
 }

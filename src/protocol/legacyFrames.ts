@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import { ProtocolError, errorMessage } from '../errors.js';
 import { writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
-import { uudecode, uuencodedLength, uuencodeInto } from './uuencode.js';
+import { uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from './uuencode.js';
 
 /** The old server read its producer 10240 bytes at a time; one frame per read. */
 export const LEGACY_CHUNK = 10240;
@@ -101,26 +101,60 @@ export class LegacySender {
   }
 }
 
-/** The decoded bytes, frame by frame, until the sender closes the connection. */
+/** What one yield of readLegacyFrames holds at most: about six frames, one allocation. */
+const DECODE_BATCH = 64 * 1024;
+
+// The next frame's text (empty for a 0-length frame); null on EOF between frames.
+async function nextFrameText(reader: StreamReader): Promise<Buffer | null> {
+  let header: Buffer | null;
+  try {
+    header = await reader.readExact(4);
+  } catch (err) {
+    throw new ProtocolError(`data stream cut inside a frame header: ${errorMessage(err)}`, { cause: err });
+  }
+  if (header === null) return null;
+  const length = header.readUInt32BE(0);
+  if (length > LEGACY_MAX_FRAME) throw new ProtocolError(`frame length ${length} is absurd (limit ${LEGACY_MAX_FRAME})`);
+  if (length === 0) return Buffer.alloc(0); // the old server never sent one; decodes to nothing
+  let text: Buffer | null;
+  try {
+    text = await reader.readExact(length);
+  } catch (err) {
+    throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: ${errorMessage(err)}`, { cause: err });
+  }
+  if (text === null) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
+  return text;
+}
+
+// Length of the next frame's text if all of it has already arrived (reading it will not wait).
+function bufferedFrameLength(reader: StreamReader): number {
+  const header = reader.peek(4);
+  if (header === null) return -1;
+  const length = header.readUInt32BE(0);
+  return length <= LEGACY_MAX_FRAME && reader.bufferedLength >= 4 + length ? length : -1;
+}
+
+/**
+ * The decoded bytes until the sender closes the connection: each yield is one frame and the
+ * frames after it that had already arrived, decoded into one buffer.
+ */
 export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Buffer> {
   for (;;) {
-    let header: Buffer | null;
+    const text = await nextFrameText(reader);
+    if (text === null) return;
+    if (text.length === 0) continue;
+    const out = Buffer.allocUnsafe(Math.max(DECODE_BATCH, uudecodedMaxLength(text.length)));
+    let o = uudecodeInto(text, out, 0);
     try {
-      header = await reader.readExact(4);
+      for (;;) {
+        const next = bufferedFrameLength(reader);
+        if (next < 0 || o + uudecodedMaxLength(next) > out.length) break;
+        o = uudecodeInto((await nextFrameText(reader)) as Buffer, out, o);
+      }
     } catch (err) {
-      throw new ProtocolError(`data stream cut inside a frame header: ${errorMessage(err)}`, { cause: err });
+      yield out.subarray(0, o); // the frames before the bad one, as they would have come alone
+      throw err;
     }
-    if (header === null) return;
-    const length = header.readUInt32BE(0);
-    if (length > LEGACY_MAX_FRAME) throw new ProtocolError(`frame length ${length} is absurd (limit ${LEGACY_MAX_FRAME})`);
-    if (length === 0) continue; // the old server never sent one; decodes to nothing
-    let text: Buffer | null;
-    try {
-      text = await reader.readExact(length);
-    } catch (err) {
-      throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: ${errorMessage(err)}`, { cause: err });
-    }
-    if (text === null) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
-    yield uudecode(text);
+    yield out.subarray(0, o);
   }
 }

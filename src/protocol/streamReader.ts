@@ -61,6 +61,33 @@ export class StreamReader {
     return this.take(n);
   }
 
+  /**
+   * Between 1 and max bytes (max >= 1), as they arrived: no copy, never more than one received
+   * piece. Waits only when nothing is buffered; null on EOF.
+   */
+  async readSome(max: number): Promise<Buffer | null> {
+    while (this.buffered === 0) {
+      if (!(await this.fill())) return null;
+    }
+    const first = this.chunks[this.head] as Buffer;
+    return this.take(Math.min(max, first.length - this.offset));
+  }
+
+  /** The next n bytes if they are already buffered, without consuming them; otherwise null. */
+  peek(n: number): Buffer | null {
+    if (this.buffered < n) return null;
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.chunks[this.head] as Buffer;
+    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
+    const out = Buffer.allocUnsafe(n);
+    let o = 0;
+    for (let i = this.head, from = this.offset; o < n; i++, from = 0) {
+      const chunk = this.chunks[i] as Buffer;
+      o += chunk.copy(out, o, from, Math.min(chunk.length, from + n - o));
+    }
+    return out;
+  }
+
   /** What is already buffered, then everything else until EOF. */
   async *rest(): AsyncGenerator<Buffer> {
     while (this.buffered > 0) {

@@ -115,10 +115,24 @@ export function uudecodeInto(text: Buffer, target: Buffer, offset: number): numb
     const eol = pos + 1 + 4 * groups;
     if (eol >= len) throw new ProtocolError(`uudecode: line at offset ${pos} is truncated`);
     if (text[eol] !== NEWLINE) throw new ProtocolError(`uudecode: line at offset ${pos} does not end where its length says`);
-    // All groups but the last as 3 bytes of a 4-byte store (the 4th is overwritten next).
+    // All groups but the last: two at a time (8 characters -> 6 bytes), then one as 3 bytes of
+    // a 4-byte store (the 4th is overwritten next). Bad characters are looked for at the end.
     const last = eol - 4;
     let bad = 0;
-    for (let g = pos + 1; g < last; g += 4) {
+    let g = pos + 1;
+    for (; g + 4 < last; g += 8) {
+      const w1 = src.getUint32(g, true);
+      const w2 = src.getUint32(g + 4, true);
+      const a = DECODE12[w1 & 0xffff] as number;
+      const b = DECODE12[w1 >>> 16] as number;
+      const c = DECODE12[w2 & 0xffff] as number;
+      const d = DECODE12[w2 >>> 16] as number;
+      bad |= a | b | c | d;
+      dst.setUint32(o, (a << 20) | (b << 8) | (c >>> 4));
+      dst.setUint16(o + 4, ((c & 0xf) << 12) | d);
+      o += 6;
+    }
+    for (; g < last; g += 4) {
       const w = src.getUint32(g, true);
       const hi = DECODE12[w & 0xffff] as number;
       const lo = DECODE12[w >>> 16] as number;

@@ -49,11 +49,13 @@ export class V2Sender {
     try {
       this.hash.update(data);
       this.total += data.length;
+      // Headers and payloads in one write: one writev on a socket, one wait at most.
+      const parts: Buffer[] = [];
       for (let start = 0; start < data.length; start += V2_MAX_FRAME) {
         const piece = data.subarray(start, Math.min(start + V2_MAX_FRAME, data.length));
-        await writeAll(this.out, frameHeader(piece.length));
-        await writeAll(this.out, piece);
+        parts.push(frameHeader(piece.length), piece);
       }
+      await writeAll(this.out, parts);
     } finally {
       this.busy = false;
     }
@@ -105,8 +107,9 @@ function cut(what: string, err?: unknown): IntegrityError {
 }
 
 /**
- * Yields the payload of each frame; after the end frame reads the trailer and checks it against
- * what was received. IntegrityError if it is missing, malformed, ok:false, or does not match.
+ * Yields the payload of each frame, in the pieces it arrived in; after the end frame reads the
+ * trailer and checks it against what was received. IntegrityError if it is missing, malformed,
+ * ok:false, or does not match.
  */
 export async function* readV2Frames(reader: StreamReader): AsyncGenerator<Buffer, Trailer> {
   const hash = createHash('sha256');
@@ -122,16 +125,24 @@ export async function* readV2Frames(reader: StreamReader): AsyncGenerator<Buffer
     const length = header.readUInt32BE(0);
     if (length === 0) break;
     if (length > V2_MAX_FRAME) throw new ProtocolError(`frame length ${length} exceeds the limit of ${V2_MAX_FRAME}`);
-    let payload: Buffer | null;
-    try {
-      payload = await reader.readExact(length);
-    } catch (err) {
-      throw cut(`inside a frame of ${length} bytes`, err);
+    // The payload as it arrived, piece by piece: frames rarely line up with the socket's
+    // reads, and joining the pieces would copy nearly every frame.
+    for (let left = length; left > 0; ) {
+      let piece: Buffer | null;
+      try {
+        piece = await reader.readSome(left);
+      } catch (err) {
+        throw cut(`inside a frame of ${length} bytes`, err);
+      }
+      if (piece === null) {
+        if (left === length) throw cut(`after a frame header (expected ${length} bytes)`);
+        throw cut(`inside a frame of ${length} bytes (after ${length - left})`);
+      }
+      hash.update(piece);
+      total += piece.length;
+      left -= piece.length;
+      yield piece;
     }
-    if (payload === null) throw cut(`after a frame header (expected ${length} bytes)`);
-    hash.update(payload);
-    total += length;
-    yield payload;
   }
   let line: string | null;
   try {

@@ -77,3 +77,31 @@ test('endWritable rejects when the stream fails before finishing', async () => {
   out.destroy(new Error('reset'));
   await assert.rejects(p, /reset/);
 });
+
+test('writeAll does not wait for drain when the stream passed everything on at once', async () => {
+  const sink = new Writable({ highWaterMark: 16, write: (_c, _e, cb) => cb() });
+  const p = writeAll(sink, Buffer.alloc(64)); // over the mark, but handed on synchronously
+  assert.equal(sink.listenerCount('drain'), 0);
+  await p;
+});
+
+test('writeAll sends several buffers as one write and keeps their order', async () => {
+  const calls: Buffer[][] = [];
+  const out = new Writable({
+    write: (chunk: Buffer, _e, cb) => { calls.push([chunk]); cb(); },
+    writev: (chunks, cb) => { calls.push(chunks.map((c) => c.chunk as Buffer)); cb(); },
+  });
+  await writeAll(out, [Buffer.from('a'), Buffer.from('bc'), Buffer.from('d')]);
+  await writeAll(out, []);
+  assert.deepEqual(calls.map((c) => Buffer.concat(c).toString()), ['abcd']);
+  assert.equal(calls[0]?.length, 3);
+  const { out: slow, release } = slowSink();
+  let done = false;
+  const p = writeAll(slow, [Buffer.alloc(10), Buffer.alloc(10)]).then(() => { done = true; });
+  await tick();
+  assert.equal(done, false, 'over the high-water mark: waits for drain');
+  release();
+  await tick();
+  release();
+  await p;
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProtocolError } from '../../../src/errors.js';
@@ -100,4 +100,34 @@ test('readLegacyFrames after other reads on the same reader, and a 0-length fram
   const r = new StreamReader(sourceOf(split(wire, 3)));
   assert.equal(await r.readLine(), 'OK tar');
   assert.equal((await collect(readLegacyFrames(r))).toString(), 'data');
+});
+
+test('readLegacyFrames decodes the frames that have already arrived into one buffer', async () => {
+  const data = randomBytes(20 * LEGACY_CHUNK + 5);
+  const sink = new Sink();
+  const sender = new LegacySender(sink);
+  await sender.write(data);
+  await sender.end();
+  const all: Buffer[] = [];
+  for await (const part of readLegacyFrames(readerOf(sink.data))) all.push(part);
+  assert.deepEqual(all.map((b) => b.length), [6, 6, 6, 2].map((n) => n * LEGACY_CHUNK).map((n, i) => (i === 3 ? n + 5 : n)));
+  assert.ok(Buffer.concat(all).equals(data));
+  const trickled: Buffer[] = [];
+  for await (const part of readLegacyFrames(readerOf(sink.data, 1000))) trickled.push(part);
+  assert.ok(trickled.length >= 20, 'never waits for more frames to fill a buffer');
+  assert.ok(Buffer.concat(trickled).equals(data));
+});
+
+test('readLegacyFrames yields the good frames before a bad one, then fails', async () => {
+  const data = randomBytes(5 * LEGACY_CHUNK);
+  const sink = new Sink();
+  const sender = new LegacySender(sink);
+  await sender.write(data);
+  const bad = sink.data;
+  bad[2 * (4 + 14112) + 4 + 1] = 0x61; // first data character of the third frame
+  const got: Buffer[] = [];
+  await assert.rejects(async () => {
+    for await (const part of readLegacyFrames(readerOf(bad))) got.push(part);
+  }, /bad character 0x61 at offset 1$/);
+  assert.ok(Buffer.concat(got).equals(data.subarray(0, 2 * LEGACY_CHUNK)));
 });

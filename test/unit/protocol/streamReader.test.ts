@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { ProtocolError } from '../../../src/errors.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
-import { collect, readerOf } from './streams.js';
+import { collect, isViewOf, readerOf } from './streams.js';
 
 test('readLine returns exact lines, keeps \\r, then null at EOF', async () => {
   for (const size of [1, 2, 3, 1000]) {
@@ -81,4 +81,34 @@ test('a source error becomes a ProtocolError with the cause', async () => {
   const pending = r.readLine();
   pt.destroy(new Error('ECONNRESET'));
   await assert.rejects(pending, (err: unknown) => err instanceof ProtocolError && /ECONNRESET/.test(err.message));
+});
+
+test('readSome hands out what arrived, without copying, up to max', async () => {
+  const pieces = [Buffer.from('abcdef'), Buffer.from('gh'), Buffer.from('ijklmn')];
+  const r = new StreamReader(Readable.from(pieces));
+  const got: Buffer[] = [];
+  for (let b = await r.readSome(4); b !== null; b = await r.readSome(4)) got.push(b);
+  assert.deepEqual(got.map(String), ['abcd', 'ef', 'gh', 'ijkl', 'mn']);
+  assert.ok(got.every((b) => pieces.some((p) => isViewOf(b, p))), 'views of the received pieces');
+  assert.equal(await r.readSome(1), null);
+});
+
+test('peek looks ahead across pieces without consuming, and never waits', async () => {
+  const r = readerOf('abcdefgh', 3);
+  assert.equal(r.peek(1), null, 'nothing buffered yet');
+  assert.equal((await r.readExact(1))?.toString(), 'a');
+  assert.equal(r.peek(2)?.toString(), 'bc');
+  assert.equal(r.peek(3), null);
+  assert.equal((await r.readExact(3))?.toString(), 'bcd');
+  assert.equal(r.peek(2)?.toString(), 'ef');
+  await r.readExact(2);
+  assert.equal(r.peek(0)?.length, 0);
+  assert.equal((await r.readSome(10))?.toString(), 'gh');
+  // Bytes spread over several pieces (left buffered by a read that found EOF first).
+  const spread = readerOf('abcdef', 2);
+  await assert.rejects(spread.readExact(7), /after 6 of 7/);
+  assert.equal(spread.peek(5)?.toString(), 'abcde');
+  assert.equal(spread.peek(6)?.toString(), 'abcdef');
+  assert.equal(spread.peek(7), null);
+  assert.equal((await spread.readExact(6))?.toString(), 'abcdef');
 });

@@ -34,6 +34,11 @@ export class Sink extends Writable {
   }
 }
 
+/** True when `part` is a view into `whole` (the same memory, not a copy). */
+export function isViewOf(part: Buffer, whole: Buffer): boolean {
+  return part.buffer === whole.buffer && part.byteOffset >= whole.byteOffset && part.byteOffset + part.length <= whole.byteOffset + whole.length;
+}
+
 export async function collect(gen: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of gen) parts.push(part);

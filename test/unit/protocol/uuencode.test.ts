@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../../../src/errors.js';
-import { uudecode, uuencode, uuencodedLength } from '../../../src/protocol/uuencode.js';
+import { uudecode, uudecodedMaxLength, uudecodeInto, uuencode, uuencodedLength, uuencodeInto } from '../../../src/protocol/uuencode.js';
 
 const text = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -50,5 +50,32 @@ test('uudecode rejects malformed input', () => {
   ];
   for (const [input, why] of bad) {
     assert.throws(() => uudecode(text(input)), ProtocolError, why);
+  }
+});
+
+test('uuencodeInto and uudecodeInto work at an offset and write nothing outside their range', () => {
+  for (const n of [1, 44, 45, 46, 89, 90, 91, 10240]) {
+    const data = randomBytes(n);
+    const text = Buffer.alloc(uuencodedLength(n) + 10, 0xaa);
+    assert.equal(uuencodeInto(data, text, 5), 5 + uuencodedLength(n));
+    assert.ok(text.subarray(5, 5 + uuencodedLength(n)).equals(uuencode(data)), `n=${n}`);
+    assert.ok(text.subarray(0, 5).equals(Buffer.alloc(5, 0xaa)) && text.subarray(-5).equals(Buffer.alloc(5, 0xaa)));
+    const encoded = uuencode(data);
+    const out = Buffer.alloc(3 + uudecodedMaxLength(encoded.length) + 3, 0xbb);
+    const end = uudecodeInto(encoded, out, 3);
+    assert.equal(end, 3 + n);
+    assert.ok(out.subarray(3, end).equals(data), `n=${n}`);
+    assert.ok(out.subarray(0, 3).equals(Buffer.alloc(3, 0xbb)) && out.subarray(end).equals(Buffer.alloc(out.length - end, 0xbb)));
+  }
+});
+
+test('uudecode names the first bad character wherever it is in a line', () => {
+  const good = uuencode(Buffer.alloc(90, 0x5a)); // two full lines of 62 characters
+  for (const at of [1, 2, 4, 5, 30, 57, 58, 59, 63, 64, 100, 121]) {
+    const bad = Buffer.from(good);
+    bad[at] = 0x61;
+    assert.throws(() => uudecode(bad), new RegExp(`bad character 0x61 at offset ${at}$`), `at ${at}`);
+    bad[at + 1] = 0x7e; // a second bad one after it changes nothing
+    assert.throws(() => uudecode(bad), new RegExp(`at offset ${at}$`), `at ${at}`);
   }
 });

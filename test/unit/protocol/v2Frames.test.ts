@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { IntegrityError, ProtocolError } from '../../../src/errors.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
 import { V2Sender, V2_MAX_FRAME, readV2Frames, type Trailer } from '../../../src/protocol/v2Frames.js';
-import { Sink, readerOf, sourceOf, split } from './streams.js';
+import { Sink, isViewOf, readerOf, sourceOf, split } from './streams.js';
 
 const OK = { ok: true, exitCode: 0, message: 'completed OK!' };
 
@@ -133,4 +134,33 @@ test('V2Sender refuses overlapping writes and writes after end', async () => {
   await sender.end(OK);
   await assert.rejects(sender.write(Buffer.alloc(1)), /after end/);
   await assert.rejects(sender.end(OK), /twice/);
+});
+
+test('V2Sender hands each write to the stream at once (one writev for headers and payloads)', async () => {
+  const calls: number[] = [];
+  const out = new Writable({
+    write(_chunk: Buffer, _enc, cb) {
+      calls.push(1);
+      cb();
+    },
+    writev(chunks, cb) {
+      calls.push(chunks.length);
+      cb();
+    },
+  });
+  const sender = new V2Sender(out);
+  await sender.write(Buffer.alloc(100));
+  await sender.write(Buffer.alloc(V2_MAX_FRAME + 1));
+  assert.deepEqual(calls, [2, 4]);
+});
+
+test('readV2Frames yields payloads as views of what arrived, however the frames straddle the reads', async () => {
+  const data = randomBytes(300_000);
+  const { wire } = await send([data.subarray(0, 65536), data.subarray(65536, 131072), data.subarray(131072)]);
+  const pieces = split(wire, 65536);
+  const gen = readV2Frames(new StreamReader(sourceOf(pieces)));
+  const got: Buffer[] = [];
+  for (let r = await gen.next(); !r.done; r = await gen.next()) got.push(r.value);
+  assert.ok(Buffer.concat(got).equals(data));
+  assert.ok(got.every((b) => pieces.some((p) => isViewOf(b, p))), 'no copies');
 });
