@@ -1,6 +1,7 @@
 // Pulls exact byte counts out of an async sequence of arbitrarily cut buffers. It only asks
 // the source for more when a caller needs more, so what it holds is bounded by the largest
-// single request plus one source piece.
+// single request plus one source piece. What it hands out are views of the source's pieces
+// where it can: the source must not reuse its buffers (Node's streams never do).
 
 export class ByteReader {
   private readonly it: AsyncIterator<Buffer | Uint8Array>;
@@ -61,6 +62,13 @@ export class ByteReader {
       this.advance(len);
     }
     return out;
+  }
+
+  /** Removes and returns up to `max` buffered bytes from one source piece, without copying. */
+  takeSome(max: number): Buffer {
+    const first = this.pieces[this.head];
+    if (first === undefined || max <= 0) return Buffer.alloc(0);
+    return this.take(Math.min(max, first.length - this.headOffset));
   }
 
   /** Tells the source we are done (e.g. closes a file stream when a caller stops early). */

@@ -21,6 +21,12 @@ export type XbChunk =
   | { kind: 'sparse'; path: string; offset: bigint; data: Buffer; map: SparseEntry[]; flags: number }
   | { kind: 'eof'; path: string; flags: number };
 
+/** An XbChunk whose payload is left in the pieces it arrived in (no copy): `length` bytes in all. */
+export type XbChunkPieces =
+  | { kind: 'payload'; path: string; offset: bigint; pieces: Buffer[]; length: number; flags: number }
+  | { kind: 'sparse'; path: string; offset: bigint; pieces: Buffer[]; length: number; map: SparseEntry[]; flags: number }
+  | { kind: 'eof'; path: string; flags: number };
+
 export interface ParseOptions {
   /** Largest payload (or sparse map) one chunk may declare; default 256 MiB. */
   maxChunkBytes?: number;
@@ -54,19 +60,38 @@ function parseSparseMap(raw: Buffer, payloadLength: number, at: number): SparseE
   return map;
 }
 
-export async function* parseXbstream(
+/** The chunks of an xbstream, each checked (checksum, lengths, path) before it is yielded. */
+export async function* parseXbstream(source: AsyncIterable<Buffer>, opts: ParseOptions = {}): AsyncGenerator<XbChunk> {
+  for await (const c of parseXbstreamPieces(source, opts)) {
+    if (c.kind === 'eof') {
+      yield c;
+      continue;
+    }
+    const data = c.pieces.length === 1 ? (c.pieces[0] as Buffer) : Buffer.concat(c.pieces, c.length);
+    const { path, offset, flags } = c;
+    yield c.kind === 'payload'
+      ? { kind: 'payload', path, offset, data, flags }
+      : { kind: 'sparse', path, offset, data, map: c.map, flags };
+  }
+}
+
+/**
+ * As parseXbstream, without joining each payload into one buffer: a 10 MiB chunk arrives in
+ * ~160 pieces, and copying them together costs a full extra pass and 10 MiB of garbage.
+ */
+export async function* parseXbstreamPieces(
   source: AsyncIterable<Buffer>,
   opts: ParseOptions = {},
-): AsyncGenerator<XbChunk> {
+): AsyncGenerator<XbChunkPieces> {
   const maxBytes = opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
   const reader = new ByteReader(source);
   try {
     for (;;) {
       const at = reader.position;
+      const truncated = (what: string): IntegrityError =>
+        new IntegrityError(`xbstream truncated: input ends inside the ${what} of the chunk at byte ${at}`);
       const need = async (n: number, what: string): Promise<Buffer> => {
-        if (!(await reader.ensure(n))) {
-          throw new IntegrityError(`xbstream truncated: input ends inside the ${what} of the chunk at byte ${at}`);
-        }
+        if (!(await reader.ensure(n))) throw truncated(what);
         return reader.take(n);
       };
 
@@ -106,10 +131,20 @@ export async function* parseXbstream(
       }
       const length = Number(length64);
       const rawMap = await need(mapCount * SPARSE_ENTRY_LEN, 'sparse map');
-      const data = await need(length, 'payload');
+      // The payload piece by piece, its checksum computed as each piece arrives.
+      const pieces: Buffer[] = [];
+      let actual = crc32(rawMap);
+      for (let left = length; left > 0; ) {
+        if (!(await reader.ensure(1))) throw truncated('payload');
+        const piece = reader.takeSome(left);
+        if (known) {
+          actual = crc32(piece, actual);
+          pieces.push(piece);
+        }
+        left -= piece.length;
+      }
       if (!known) continue; // skippable: its checksum may cover something we cannot know
 
-      const actual = crc32(data, crc32(rawMap));
       if (actual !== stored) {
         throw new IntegrityError(
           `xbstream: checksum mismatch in chunk at byte ${at} (${path} offset ${offset}): ` +
@@ -117,9 +152,9 @@ export async function* parseXbstream(
         );
       }
       if (type === TYPE_PAYLOAD) {
-        yield { kind: 'payload', path, offset, data, flags };
+        yield { kind: 'payload', path, offset, pieces, length, flags };
       } else {
-        yield { kind: 'sparse', path, offset, data, map: parseSparseMap(rawMap, length, at), flags };
+        yield { kind: 'sparse', path, offset, pieces, length, map: parseSparseMap(rawMap, length, at), flags };
       }
     }
   } finally {

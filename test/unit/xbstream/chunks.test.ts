@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntegrityError } from '../../../src/errors.js';
-import { parseXbstream, type XbChunk } from '../../../src/xbstream/chunks.js';
+import { parseXbstream, parseXbstreamPieces, type XbChunk } from '../../../src/xbstream/chunks.js';
 import { FLAG_IGNORABLE, TYPE_PAYLOAD } from '../../../src/xbstream/format.js';
 import { XbstreamWriter, encodeChunk, encodeRawChunk, payloadChunkLayout } from '../../../src/xbstream/writer.js';
 import { collect, flip, oneByteAtATime, randomBytes, randomPieces, whole } from './streamPieces.js';
@@ -146,4 +146,25 @@ test('stopping early releases the source', async () => {
     break;
   }
   assert.equal(finished, true);
+});
+
+test('parseXbstreamPieces leaves each payload in the pieces it arrived in, checked all the same', async () => {
+  const { bytes, a } = sampleStream();
+  const cuts = [100, 2500, 4000, bytes.length];
+  const pieces = cuts.map((end, i) => bytes.subarray(i === 0 ? 0 : cuts[i - 1], end));
+  async function* source(): AsyncGenerator<Buffer> {
+    yield* pieces;
+  }
+  const chunks = await collect(parseXbstreamPieces(source()));
+  const first = chunks[0];
+  assert.ok(first?.kind === 'payload');
+  assert.equal(first.length, 2048);
+  assert.ok(first.pieces.length > 1, 'the first payload straddles two source pieces');
+  const own = (b: Buffer): boolean =>
+    pieces.some((p) => b.buffer === p.buffer && b.byteOffset >= p.byteOffset && b.byteOffset + b.length <= p.byteOffset + p.length);
+  assert.ok(chunks.every((c) => c.kind === 'eof' || c.pieces.every(own)), 'views, not copies');
+  const ibdata = chunks.flatMap((c) => (c.kind === 'payload' && c.path === 'ibdata1' ? c.pieces : []));
+  assert.ok(Buffer.concat(ibdata).equals(a));
+  const bad = flip(bytes, payloadChunkLayout('ibdata1'.length).data + 2000);
+  await assert.rejects(collect(parseXbstreamPieces(randomPieces(bad, 9))), /checksum mismatch/);
 });

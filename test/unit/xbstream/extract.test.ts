@@ -185,3 +185,46 @@ test('a file swapped while its descriptor was lent to another file is detected',
     await assert.rejects(extractXbstream(source(), dir, { maxOpenFiles: 1, fsync: false }), /a was replaced during extraction/);
   });
 });
+
+test('a trailing hole is kept when an empty P chunk follows it', async () => {
+  await withTemp(async (dir) => {
+    const w = new XbstreamWriter();
+    const stream = Buffer.concat([
+      w.sparse('h.ibd', [{ skip: 0, len: 1 }, { skip: 999, len: 0 }], Buffer.from('x')),
+      w.payload('h.ibd', Buffer.alloc(0)),
+      w.eof('h.ibd'),
+    ]);
+    await extractXbstream(whole(stream), dir, { fsync: false });
+    assert.equal((await stat(join(dir, 'h.ibd'))).size, 1000);
+  });
+});
+
+test('chunks are written as they are read: two chunks back is on disk before the next is read', async () => {
+  await withTemp(async (dir) => {
+    const size = 64 * 1024;
+    const chunks = new XbstreamWriter().addFile('f', randomBytes(20 * size, 13), { chunkSize: size });
+    let fewest = Infinity;
+    async function* source(): AsyncGenerator<Buffer> {
+      for (const [k, chunk] of chunks.entries()) {
+        // Before chunk k is handed over, chunks 0..k-2 must be on disk.
+        const onDisk = k < 2 ? Infinity : (await stat(join(dir, 'f'))).size / size - (k - 1);
+        fewest = Math.min(fewest, onDisk);
+        yield chunk;
+      }
+    }
+    const res = await extractXbstream(source(), dir, { fsync: false });
+    assert.equal(res.files, 1);
+    assert.ok(fewest >= 0, `read ${-fewest} chunk(s) too far ahead of the writes`);
+  });
+});
+
+test('a write or close that fails in the background still fails the extraction', async () => {
+  await withTemp(async (dir) => {
+    const w = new XbstreamWriter();
+    const stream = Buffer.concat([...w.addFile('a', A, { chunkSize: 10_000 }), ...w.addFile('b', B)]);
+    const failing = (path: string): void => {
+      if (path === 'a') throw new Error('onFile refused a');
+    };
+    await assert.rejects(extractXbstream(whole(stream), join(dir, 'x'), { onFile: failing }), /onFile refused a/);
+  });
+});
