@@ -43,7 +43,8 @@ interface WritableBuffer {
 // socket handed everything to the kernel at once; what is left is what counts.
 function hasRoom(out: AnyWritable): boolean {
   const { writableLength, writableHighWaterMark } = out as WritableBuffer;
-  return typeof writableLength === 'number' && typeof writableHighWaterMark === 'number' && writableLength < writableHighWaterMark;
+  if (typeof writableLength !== 'number' || typeof writableHighWaterMark !== 'number') return false;
+  return writableLength < writableHighWaterMark;
 }
 
 /**

@@ -36,7 +36,8 @@ export class Sink extends Writable {
 
 /** True when `part` is a view into `whole` (the same memory, not a copy). */
 export function isViewOf(part: Buffer, whole: Buffer): boolean {
-  return part.buffer === whole.buffer && part.byteOffset >= whole.byteOffset && part.byteOffset + part.length <= whole.byteOffset + whole.length;
+  const start = part.byteOffset - whole.byteOffset;
+  return part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length;
 }
 
 export async function collect(gen: AsyncIterable<Buffer>): Promise<Buffer> {
