@@ -84,9 +84,10 @@ export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     if (logger.transports.length === 0 || logger.writableEnded) return resolve();
     logger.on('finish', () => resolve());
-    // Anything logged after this point is dropped rather than thrown as write-after-end.
     logger.end();
-    logger.silent = true;
+    // A line logged after this point is dropped rather than thrown as write-after-end. (Not
+    // `silent`: winston checks that for lines still queued too, and would drop them.)
+    logger.write = () => true;
     setTimeout(resolve, 2000).unref();
   });
 }
