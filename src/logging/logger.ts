@@ -33,7 +33,7 @@ function tryAppend(file: string): boolean {
 function canAppend(file: string): boolean {
   // Only a log that was just rotated away (its `.1` is there) is worth waiting for.
   if (existsSync(file) || !existsSync(`${file}.1`)) return tryAppend(file);
-  const until = Date.now() + 300;
+  const until = Date.now() + 1000;
   while (Date.now() < until) {
     if (existsSync(file)) return tryAppend(file);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
