@@ -104,7 +104,8 @@ test('kill() stops the tool and the children it started', { timeout: 20_000 }, (
     const started = Date.now();
     run.kill();
     const r = await run.done;
-    assert.ok(Date.now() - started < 3000, 'the child holding stderr died with the tool, not after the grace period');
+    // Well under STDERR_LINGER_MS (10 s): the child holding stderr died with the tool's group.
+    assert.ok(Date.now() - started < 8000, 'the child holding stderr outlived the tool');
     assert.equal(r.ok, false);
     assert.equal(r.signal, 'SIGTERM');
     assert.match(r.message, /^mariabackup was killed by SIGTERM/);
