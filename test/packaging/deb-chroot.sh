@@ -103,7 +103,7 @@ assert_eq "zrm-innobackupex --version" "$(node -p 'require(process.argv[1]).vers
 grep -q 'socket-server' <<<"$(in_root "$r" zrm-innobackupex --help)" || fail "zrm-innobackupex --help"
 ok "zrm-innobackupex --help"
 out=$(in_root "$r" /usr/share/mysql-zrm/plugins/inno-snapshot.pl --action get-vm-device-details --directory /var/lib --sname pkgtest)
-grep -qx 'snapshot-mount-point=/var/lib/mysql-zrm-innobackupex' <<<"$out" || fail "inno-snapshot.pl: $out"
+grep -qx 'snapshot-mount-point=/tmp/zrm-innosnap' <<<"$out" || fail "inno-snapshot.pl: $out"
 ok "inno-snapshot.pl --action get-vm-device-details"
 mkdir -p "$r/tmp/pkgtest/local"
 in_root "$r" /usr/share/mysql-zrm/plugins/socket-copy.palomino.pl --source-file /etc/debian_version \
