@@ -46,32 +46,45 @@ async function start(remote: Remote, version: string, action: string, params: st
   return { socket, reader };
 }
 
+const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** A v2 request: the conversation, or null when the server hung up without a word. */
+async function tryV2(remote: Remote, action: string, params: string, timeout: number, idleSeconds: number): Promise<Conversation | null> {
+  const { socket, reader } = await start(remote, V2_VERSION, action, params, timeout, idleSeconds);
+  let answer: string | null;
+  try {
+    answer = await reader.readLine(64 * 1024);
+  } catch (err) {
+    socket.destroy();
+    if (!(err instanceof ProtocolError)) throw err;
+    return null;
+  }
+  if (answer === null) {
+    socket.destroy();
+    return null;
+  }
+  if (answer.startsWith('OK')) return { protocol: 'v2', socket, reader, greeting: answer.slice(2).trim() };
+  socket.destroy();
+  const message = answer.startsWith('ERROR') ? answer.slice(5).trim() : `unexpected answer '${answer.slice(0, 80)}'`;
+  throw new ExitError(`${remote.host}: ${message}`);
+}
+
 /**
  * Opens a request in the configured protocol. In `auto`, an old 1.8b5 server hangs up on our
- * version line without a word; then we ask again in 1.8b5.
+ * version line without a word; then we ask again in 1.8b5. xinetd hangs up the same way while
+ * the previous connection's server is still exiting (`instances = 1`), so a silent hang-up is
+ * tried once more in v2, a moment later, before we conclude the server is old.
  */
 export async function openRequest(remote: Remote, action: string, params: string, mode: ClientProtocol, timeout: number, idleSeconds: number, logger: Logger): Promise<Conversation> {
   if (mode !== 'legacy') {
-    const { socket, reader } = await start(remote, V2_VERSION, action, params, timeout, idleSeconds);
-    let answer: string | null;
-    try {
-      answer = await reader.readLine(64 * 1024);
-    } catch (err) {
-      socket.destroy();
-      if (!(err instanceof ProtocolError)) throw err;
-      answer = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0) await pause(500);
+      const conv = await tryV2(remote, action, params, timeout, idleSeconds);
+      if (conv) return conv;
     }
-    if (answer !== null) {
-      if (answer.startsWith('OK')) return { protocol: 'v2', socket, reader, greeting: answer.slice(2).trim() };
-      socket.destroy();
-      const message = answer.startsWith('ERROR') ? answer.slice(5).trim() : `unexpected answer '${answer.slice(0, 80)}'`;
-      throw new ExitError(`${remote.host}: ${message}`);
-    }
-    socket.destroy();
     if (mode === 'v2') throw new ExitError(`${remote.host}:${remote.port} closed the connection without answering (not a v2 server? set [client] protocol = auto)`);
     logger.info(`${remote.host}:${remote.port} does not speak ${V2_VERSION}; retrying in ${LEGACY_VERSION}`);
-    // Let xinetd reap the old server first: with `instances = 1` it refuses a second connection.
-    await new Promise((res) => setTimeout(res, 300));
+    await pause(500);
   }
   const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, timeout, idleSeconds);
   return { protocol: 'legacy', socket, reader, greeting: '' };

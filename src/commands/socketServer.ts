@@ -69,7 +69,9 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     logger.error(`socket-server crashed: ${(err as Error).stack ?? String(err)}`);
     return 1;
   } finally {
-    await close();
+    // Logs first: once the client sees us hang up, we are about to exit. xinetd with
+    // `instances = 1` refuses the next connection while this process is still alive.
     await Promise.all([flushLogger(logger), flushLogger(toolLog)]);
+    await close();
   }
 }

@@ -44,19 +44,22 @@ export async function startMariaDb(dir: string, opts: { datadir?: string; initia
   const datadir = opts.datadir ?? join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
   const port = await freePort();
-  await mkdir(dir, { recursive: true });
+  // Its own temp dir: servers of parallel tests must not share /tmp's #sql files.
+  const tmp = join(dir, 'tmp');
+  await mkdir(tmp, { recursive: true });
+  if (user !== 'root' && opts.initialise === false) await execa('chown', [user, tmp]);
   if (opts.initialise !== false) {
     await mkdir(datadir, { recursive: true });
-    // A server run as another user writes its log, pid and socket here too.
-    if (user !== 'root') await execa('chown', [user, dir, datadir]);
+    // A server run as another user writes its log, pid, socket and temp files here too.
+    if (user !== 'root') await execa('chown', [user, dir, datadir, tmp]);
     await execa('mariadb-install-db', [
-      '--no-defaults', `--user=${user}`, `--datadir=${datadir}`,
+      '--no-defaults', `--user=${user}`, `--datadir=${datadir}`, `--tmpdir=${tmp}`,
       '--auth-root-authentication-method=normal', '--skip-test-db',
     ]);
   }
   const server = execa('mariadbd', [
     '--no-defaults', `--user=${user}`, `--datadir=${datadir}`, `--socket=${socket}`,
-    `--port=${port}`, '--bind-address=127.0.0.1', `--pid-file=${join(dir, 'mysqld.pid')}`,
+    `--port=${port}`, '--bind-address=127.0.0.1', `--pid-file=${join(dir, 'mysqld.pid')}`, `--tmpdir=${tmp}`,
     `--log-error=${join(dir, 'mysqld.err')}`, '--log-bin=mysql-bin', '--server-id=1',
     '--innodb-buffer-pool-size=128M', '--innodb-log-file-size=64M', '--skip-name-resolve',
   ], { reject: false, stdio: 'ignore', cleanup: true });
