@@ -90,6 +90,25 @@ export async function openRequest(remote: Remote, action: string, params: string
   return { protocol: 'legacy', socket, reader, greeting: '' };
 }
 
+/**
+ * After the last reply: waits (briefly) for the server to hang up before we go. The server hangs
+ * up just before it exits, so ZRM's next call does not reach xinetd while this server still
+ * counts against `instances`.
+ */
+export function awaitServerClose(socket: Socket, ms = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed || socket.readableEnded) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    socket.once('end', done);
+    socket.once('close', done);
+    socket.resume();
+  });
+}
+
 /** Half-closes our side and waits for the server to hang up (1.8b5 actions without a reply). */
 export function finishAndWaitClose(socket: Socket): Promise<void> {
   return new Promise((resolve) => {

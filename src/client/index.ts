@@ -5,7 +5,7 @@ import { ExitError, errorMessage } from '../errors.js';
 import { describeTarExit, startTarCreate } from '../tar/tar.js';
 import { receiveIntoDir } from '../transfer/receiveIntoDir.js';
 import { isLocalHost, parseCopyArgs, type CopyRequest } from './args.js';
-import { finishAndWaitClose, openRequest } from './connection.js';
+import { awaitServerClose, finishAndWaitClose, openRequest } from './connection.js';
 import type { CopyContext } from './context.js';
 import { receiveStream, requireLocalDir } from './forms/copyFrom.js';
 import { sendFile } from './forms/copyTo.js';
@@ -95,6 +95,7 @@ async function removeBackupData(req: Form<'remove-backup-data'>, ctx: CopyContex
   }
   try {
     const status = await readStatusBlock(conv.reader);
+    await awaitServerClose(conv.socket);
     await printLines(status.ok ? ctx.stdout : ctx.stderr, status.lines);
     return status.ok ? 0 : 1;
   } finally {

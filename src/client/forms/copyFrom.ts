@@ -4,7 +4,7 @@ import { ExitError, ProtocolError } from '../../errors.js';
 import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames } from '../../protocol/v2Frames.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
-import type { Conversation } from '../connection.js';
+import { awaitServerClose, type Conversation } from '../connection.js';
 
 export async function requireLocalDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => undefined);
@@ -21,6 +21,7 @@ export async function receiveStream(conv: Conversation, dest: string): Promise<{
   const frames = conv.protocol === 'v2' ? readV2Frames(conv.reader) : readLegacyFrames(conv.reader);
   try {
     const r = await receiveIntoDir(frames, format, dest);
+    await awaitServerClose(conv.socket);
     return { bytes: r.bytes, format };
   } finally {
     conv.socket.destroy();

@@ -5,7 +5,7 @@ import { LegacySender } from '../../protocol/legacyFrames.js';
 import { readStatusBlock } from '../../protocol/statusBlock.js';
 import { V2Sender } from '../../protocol/v2Frames.js';
 import { describeTarExit, startTarCreate } from '../../tar/tar.js';
-import { finishAndWaitClose, type Conversation } from '../connection.js';
+import { awaitServerClose, finishAndWaitClose, type Conversation } from '../connection.js';
 
 /** Uploads a tar of `sourceFile` (which must exist here) on an open `copy to` request. */
 export async function sendFile(conv: Conversation, sourceFile: string): Promise<{ bytes: number; lines: string[] }> {
@@ -27,6 +27,7 @@ export async function sendFile(conv: Conversation, sourceFile: string): Promise<
     const trailer = await sender.end({ ok, exitCode: r.exitCode ?? null, message: ok ? 'tar completed' : describeTarExit('tar', r) });
     await endWritable(conv.socket);
     const status = await readStatusBlock(conv.reader);
+    await awaitServerClose(conv.socket);
     if (!ok) throw new ExitError(describeTarExit('tar', r));
     if (!status.ok) throw new ExitError(`server: ${status.lines.join(' / ')}`);
     return { bytes: trailer.bytes, lines: status.lines };

@@ -1,7 +1,7 @@
 import { ExitError } from '../../errors.js';
 import { writeAll } from '../../protocol/io.js';
 import { readStatusBlock } from '../../protocol/statusBlock.js';
-import type { Conversation } from '../connection.js';
+import { awaitServerClose, type Conversation } from '../connection.js';
 import type { CopyContext } from '../context.js';
 import { printLines } from '../output.js';
 
@@ -13,6 +13,7 @@ export async function exchangeStatus(conv: Conversation, extra: string, ctx: Cop
   try {
     if (extra !== '') await writeAll(conv.socket, extra);
     const status = await readStatusBlock(conv.reader);
+    await awaitServerClose(conv.socket);
     if (status.ok) {
       await printLines(ctx.stdout, status.lines);
       return 0;
