@@ -1,8 +1,7 @@
 // The two ends of the end-to-end case, each in its own worker process: our socket server
 // behind a loopback listener, and the copy plugin pulling a file from it.
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -11,6 +10,7 @@ import { runCopyPlugin } from '../src/client/index.js';
 import { appConfigFrom, type AppConfig, type ClientProtocol } from '../src/config/appConfig.js';
 import { createLogger, flushLogger } from '../src/logging/logger.js';
 import { runServer } from '../src/server/index.js';
+import { listenOnce } from './loopback.js';
 import { ownPeakRssKiB, type WorkerResult } from './measure.js';
 
 export interface E2eServerArgs {
@@ -50,15 +50,9 @@ export async function e2eServerTask(args: E2eServerArgs): Promise<WorkerResult> 
   const config = benchAppConfig(args.root);
   const logFile = join(args.root, 'server.log');
   const logger = createLogger({ file: logFile, level: 'info', label: 'bench-server' });
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  await sendMessage({ kind: 'ready', port: address.port });
-  const [socket] = await accepted;
-  server.close();
+  const { port, accepted } = await listenOnce();
+  await sendMessage({ kind: 'ready', port });
+  const socket = await accepted;
   socket.on('error', () => undefined);
   const started = performance.now();
   const code = await runServer({ input: socket, output: socket }, { config, logger, toolLog: logger, env: process.env, peer: 'bench' });

@@ -1,13 +1,14 @@
 // Wire framing over a loopback TCP pair, sender and receiver in one worker process: raw bytes
 // (the baseline), 1.8b5 uuencoded frames, v2 raw frames with the SHA-256 trailer.
 import { once } from 'node:events';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { endWritable, writeAll } from '../src/protocol/io.js';
 import { LegacySender, readLegacyFrames } from '../src/protocol/legacyFrames.js';
 import { StreamReader } from '../src/protocol/streamReader.js';
 import { readV2Frames, V2Sender } from '../src/protocol/v2Frames.js';
 import type { BenchConfig } from './config.js';
+import { listenOnce } from './loopback.js';
 import { dataChunks } from './data.js';
 import { ownPeakRssKiB, runWorker, type WorkerResult } from './measure.js';
 import type { Plan, Run } from './rounds.js';
@@ -21,17 +22,10 @@ export interface WireArgs {
 }
 
 async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const sender = connect(address.port, '127.0.0.1');
+  const { port, accepted } = await listenOnce();
+  const sender = connect(port, '127.0.0.1');
   await once(sender, 'connect');
-  const [receiver] = await accepted;
-  server.close();
-  return [sender, receiver];
+  return [sender, await accepted];
 }
 
 async function send(mode: WireMode, out: Socket, args: WireArgs): Promise<void> {

@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runSnapshotPlugin } from '../../../src/snapshot/runSnapshotPlugin.js';
 import { armState, readArmedState, STATE_FILE } from '../../../src/snapshot/state.js';
 import { makeTempDir } from '../../helpers/tempDir.js';
-import { makeContext, memoryLogger, settle, type TestContext } from './helpers.js';
+import { makeContext, memoryLogger, runPlugin as run, type TestContext } from './helpers.js';
 
 const PASSWORD = 's3cr=t pw';
 
@@ -28,11 +27,6 @@ async function withEnv(fn: (e: Env) => Promise<void>, conf = `user=zrm_backup\np
   }
 }
 
-async function run(ctx: TestContext, argv: string[]): Promise<number> {
-  const code = await runSnapshotPlugin(argv, ctx);
-  await settle();
-  return code;
-}
 
 test('get-vm-device-details prints the six lines from a stat of the directory', () =>
   withEnv(async ({ root, ctx }) => {

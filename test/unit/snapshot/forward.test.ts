@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { lstat, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runSnapshotPlugin } from '../../../src/snapshot/runSnapshotPlugin.js';
 import { makeTempDir } from '../../helpers/tempDir.js';
-import { makeContext, settle, type TestContext } from './helpers.js';
+import { makeContext, runPlugin as run, type TestContext } from './helpers.js';
 
 // A real child program stands in for the copy plugin and records how it was called.
 const FAKE_COPY = fileURLToPath(new URL('../../../../test/fixtures/snapshot/fake-copy-plugin.mjs', import.meta.url));
@@ -45,11 +44,6 @@ async function withForwarding(fn: (s: Setup) => Promise<void>, copyPlugin = FAKE
   }
 }
 
-async function run(ctx: TestContext, argv: string[]): Promise<number> {
-  const code = await runSnapshotPlugin(argv, ctx);
-  await settle();
-  return code;
-}
 
 const gone = async (path: string) => {
   await assert.rejects(lstat(path), { code: 'ENOENT' });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import { DEFAULT_CONFIG, type AppConfig } from '../../../src/config/appConfig.js';
 import type { Logger } from '../../../src/logging/logger.js';
-import type { SnapshotContext } from '../../../src/snapshot/runSnapshotPlugin.js';
+import { runSnapshotPlugin, type SnapshotContext } from '../../../src/snapshot/runSnapshotPlugin.js';
 
 /** A Writable that keeps everything written to it. */
 export class Capture extends Writable {
@@ -57,4 +57,11 @@ export function makeContext(stateDir: string, env: NodeJS.ProcessEnv = {}): Test
 /** Lets winston's stream transport deliver what was logged. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Runs the plugin and lets its log lines land before the test looks at them. */
+export async function runPlugin(ctx: TestContext, argv: string[]): Promise<number> {
+  const code = await runSnapshotPlugin(argv, ctx);
+  await settle();
+  return code;
 }
