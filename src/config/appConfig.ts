@@ -225,12 +225,14 @@ export function loadAppConfig(explicitPath: string | undefined, env: NodeJS.Proc
   try {
     const main = readOptional(path, named !== undefined);
     if (main !== undefined) raw = ini.parse(main) as Record<string, Section>;
+    let config = appConfigFrom(raw);
     for (const file of dropIns(path)) {
       current = file;
       raw = mergeRaw(raw, ini.parse(readOptional(file, true) ?? '') as Record<string, Section>);
+      // Checked after each file, so an error names the file that brought it in.
+      config = appConfigFrom(raw);
     }
-    current = path;
-    return appConfigFrom(raw);
+    return config;
   } catch (err) {
     if (err instanceof ExitError && !err.message.startsWith('cannot read')) {
       throw new ExitError(`${current}: ${err.message}`, ExitCode.config);

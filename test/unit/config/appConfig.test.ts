@@ -187,5 +187,5 @@ test('loadAppConfig: drop-ins are validated too', () =>
     await writeFile(file, '');
     await mkdir(`${file}.d`);
     await writeFile(join(`${file}.d`, '50-bad.conf'), '[log]\nlevel = loud\n');
-    assert.throws(() => loadAppConfig(file, {}), configError(/level must be one of/));
+    assert.throws(() => loadAppConfig(file, {}), configError(/50-bad\.conf: .*level must be one of/));
   }));
