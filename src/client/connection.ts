@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { ClientProtocol } from '../config/appConfig.js';
+import type { AppConfig } from '../config/appConfig.js';
 import { ExitCode, ExitError, ProtocolError } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
 import { formatRequestHeader } from '../protocol/request.js';
@@ -35,8 +35,11 @@ function openSocket(host: string, port: number, timeoutSeconds: number): Promise
   });
 }
 
-async function start(remote: Remote, version: string, action: string, params: string, timeout: number, idleSeconds: number): Promise<{ socket: Socket; reader: StreamReader }> {
-  const socket = await openSocket(remote.host, remote.port, timeout);
+type ClientSettings = AppConfig['client'];
+
+async function start(remote: Remote, version: string, action: string, params: string, settings: ClientSettings): Promise<{ socket: Socket; reader: StreamReader }> {
+  const socket = await openSocket(remote.host, remote.port, settings.connectTimeout);
+  const idleSeconds = settings.idleTimeout;
   // Errors surface through the reader and writeAll; this keeps a late EPIPE from crashing us.
   socket.on('error', () => undefined);
   // A server that stops talking must not hang ZRM for ever.
@@ -49,8 +52,8 @@ async function start(remote: Remote, version: string, action: string, params: st
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** A v2 request: the conversation, or null when the server hung up without a word. */
-async function tryV2(remote: Remote, action: string, params: string, timeout: number, idleSeconds: number): Promise<Conversation | null> {
-  const { socket, reader } = await start(remote, V2_VERSION, action, params, timeout, idleSeconds);
+async function tryV2(remote: Remote, action: string, params: string, settings: ClientSettings): Promise<Conversation | null> {
+  const { socket, reader } = await start(remote, V2_VERSION, action, params, settings);
   let answer: string | null;
   try {
     answer = await reader.readLine(64 * 1024);
@@ -75,18 +78,19 @@ async function tryV2(remote: Remote, action: string, params: string, timeout: nu
  * the previous connection's server is still exiting (`instances = 1`), so a silent hang-up is
  * tried once more in v2, a moment later, before we conclude the server is old.
  */
-export async function openRequest(remote: Remote, action: string, params: string, mode: ClientProtocol, timeout: number, idleSeconds: number, logger: Logger): Promise<Conversation> {
+export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger): Promise<Conversation> {
+  const mode = settings.protocol;
   if (mode !== 'legacy') {
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) await pause(500);
-      const conv = await tryV2(remote, action, params, timeout, idleSeconds);
+      const conv = await tryV2(remote, action, params, settings);
       if (conv) return conv;
     }
     if (mode === 'v2') throw new ExitError(`${remote.host}:${remote.port} closed the connection without answering (not a v2 server? set [client] protocol = auto)`);
     logger.info(`${remote.host}:${remote.port} does not speak ${V2_VERSION}; retrying in ${LEGACY_VERSION}`);
     await pause(500);
   }
-  const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, timeout, idleSeconds);
+  const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, settings);
   return { protocol: 'legacy', socket, reader, greeting: '' };
 }
 

@@ -2,10 +2,10 @@ import { readFile, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { loadZrmConf, type ZrmConf } from '../config/zrmConf.js';
 import { ExitError, errorMessage } from '../errors.js';
-import { describeTarExit, startTarCreate } from '../tar/tar.js';
+import { startTarCreate, tarStatus } from '../tar/tar.js';
 import { receiveIntoDir } from '../transfer/receiveIntoDir.js';
 import { isLocalHost, parseCopyArgs, type CopyRequest } from './args.js';
-import { awaitServerClose, finishAndWaitClose, openRequest } from './connection.js';
+import { finishAndWaitClose, openRequest } from './connection.js';
 import type { CopyContext } from './context.js';
 import { receiveStream, requireLocalDir } from './forms/copyFrom.js';
 import { sendFile } from './forms/copyTo.js';
@@ -13,7 +13,6 @@ import { countedLines, exchangeStatus } from './forms/statusRequest.js';
 import { runLocalHotcopy } from './forms/localHotcopy.js';
 import { printLines } from './output.js';
 import { remoteFor } from './remote.js';
-import { readStatusBlock } from '../protocol/statusBlock.js';
 
 type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
 
@@ -21,7 +20,7 @@ const DEFAULT_SNAPSHOT_PLUGIN = '/usr/share/mysql-zrm/plugins/inno-snapshot.pl';
 
 function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, params: string) {
   const { config, logger } = ctx;
-  return openRequest(remoteFor(host, conf, config), action, params, config.client.protocol, config.client.connectTimeout, config.client.idleTimeout, logger);
+  return openRequest(remoteFor(host, conf, config), action, params, config.client, logger);
 }
 
 async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
@@ -52,8 +51,8 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
   const r = await receiveIntoDir(tar.stdout, 'tar', req.destinationDirectory, {
     allowEmpty: true,
     beforePublish: async () => {
-      const t = await tar.done;
-      if (t.exitCode !== 0) throw new ExitError(describeTarExit('tar', t));
+      const produced = await tarStatus(tar);
+      if (!produced.ok) throw new ExitError(produced.message);
     },
   });
   await printLines(ctx.stdout, [`copied ${r.bytes} bytes locally to ${req.destinationDirectory}`]);
@@ -90,17 +89,11 @@ async function removeBackupData(req: Form<'remove-backup-data'>, ctx: CopyContex
   if (!what) throw new ExitError('remove-backup-data needs --type-of-dir or --backup-id');
   const conv = await open(ctx, conf, req.host, 'remove-backup-data', `${what} ${req.backupDir}`);
   if (conv.protocol === 'legacy') {
+    // 1.8b5 gives no reply to this action.
     await finishAndWaitClose(conv.socket);
     return 0;
   }
-  try {
-    const status = await readStatusBlock(conv.reader);
-    await awaitServerClose(conv.socket);
-    await printLines(status.ok ? ctx.stdout : ctx.stderr, status.lines);
-    return status.ok ? 0 : 1;
-  } finally {
-    conv.socket.destroy();
-  }
+  return exchangeStatus(conv, '', ctx, 'remove-backup-data');
 }
 
 async function mysqlhotcopy(req: Form<'mysqlhotcopy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {

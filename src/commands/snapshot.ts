@@ -1,5 +1,5 @@
-import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { loadAppConfig } from '../config/appConfig.js';
+import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger, flushLogger } from '../logging/logger.js';
 import { runSnapshotPlugin } from '../snapshot/index.js';
 

@@ -1,8 +1,8 @@
-import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
+import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
 import { runServer } from '../server/index.js';
 import type { ServerIo } from '../server/context.js';

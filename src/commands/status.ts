@@ -1,6 +1,6 @@
-import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { errorMessage } from '../errors.js';
 import { loadAppConfig } from '../config/appConfig.js';
+import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger } from '../logging/logger.js';
 import { readArmedState } from '../snapshot/state.js';
 

@@ -13,21 +13,7 @@ export interface ProducerStatus {
  * the old frames and no status (it has no way to hear one); a v2 client gets the trailer.
  */
 export async function sendStream(s: Session, source: AsyncIterable<Buffer>, finish: () => Promise<ProducerStatus>, abort: () => void): Promise<ProducerStatus> {
-  if (s.protocol === 'legacy') {
-    const sender = new LegacySender(s.output);
-    try {
-      for await (const chunk of source) {
-        await sender.write(chunk);
-        s.bytes += chunk.length;
-      }
-      await sender.end();
-    } catch (err) {
-      abort();
-      throw err;
-    }
-    return finish();
-  }
-  const sender = new V2Sender(s.output);
+  const sender = s.protocol === 'legacy' ? new LegacySender(s.output) : new V2Sender(s.output);
   let status: ProducerStatus;
   try {
     for await (const chunk of source) {
@@ -36,12 +22,16 @@ export async function sendStream(s: Session, source: AsyncIterable<Buffer>, fini
     }
     status = await finish();
   } catch (err) {
-    status = { ok: false, exitCode: null, message: (err as Error).message };
     // Stop the producer before waiting for it: nobody reads its pipe any more, so it would
-    // block for ever. Then try to tell the client why (it may be gone: that write fails too).
+    // block for ever.
     abort();
+    if (sender instanceof LegacySender) throw err;
+    // Then try to tell a v2 client why (it may be gone: that write fails too).
+    status = { ok: false, exitCode: null, message: (err as Error).message };
     await finish().catch(() => undefined);
   }
-  await sender.end(status);
+  // A 1.8b5 client has no way to hear a status: its stream just ends.
+  if (sender instanceof LegacySender) await sender.end();
+  else await sender.end(status);
   return status;
 }

@@ -4,7 +4,7 @@ import { ExitError, errorMessage } from '../errors.js';
 import type { AppConfig } from '../config/appConfig.js';
 import { addSecret, type Logger } from '../logging/logger.js';
 import type { SnapshotArgs } from './args.js';
-import { writeAll } from './output.js';
+import { writeAll } from '../protocol/io.js';
 import { armState, disarmState, ensureStateDir } from './state.js';
 import { requireZrmConf } from './zrmConfFile.js';
 

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { ExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { forwardedParameters, type SnapshotArgs } from './args.js';
-import { writeAll } from './output.js';
+import { writeAll } from '../protocol/io.js';
 import { requireZrmConf } from './zrmConfFile.js';
 
 // With --host the plugin does not act locally: like ZRM's SnapshotCommon it asks the copy plugin
@@ -52,8 +52,8 @@ export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Pr
       reject: false,
     });
     // ZRM reads get-vm-device-details' answer from our stdout: pass it on byte for byte.
-    await writeAll(ctx.stdout, result.stdout);
-    await writeAll(ctx.stderr, result.stderr);
+    await writeAll(ctx.stdout, Buffer.from(result.stdout));
+    await writeAll(ctx.stderr, Buffer.from(result.stderr));
     if (result.failed) {
       const why =
         result.exitCode !== undefined ? `exit status ${result.exitCode}`

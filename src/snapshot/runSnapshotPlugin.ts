@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { describeArgs, parseSnapshotArgs, type SnapshotArgs } from './args.js';
 import { runLocalAction } from './actions.js';
 import { forwardToHost } from './forward.js';
-import { writeAll } from './output.js';
+import { writeAll } from '../protocol/io.js';
 
 // The snapshot plugin ZRM runs as inno-snapshot.pl (PROTOCOL.md §2). Returns the exit status;
 // every failure is one line on stderr and status 1, which ZRM treats as a failed step.

@@ -38,6 +38,13 @@ export function startTarExtract(destDir: string): TarExtractProcess {
   });
 }
 
+/** How a `tar -c` ended, in the shape the v2 trailer and the logs want. */
+export async function tarStatus(tar: TarProcess, okMessage = 'tar completed'): Promise<{ ok: boolean; exitCode: number | null; message: string }> {
+  const r = await tar.done;
+  const ok = r.exitCode === 0;
+  return { ok, exitCode: r.exitCode ?? null, message: ok ? okMessage : describeTarExit('tar', r) };
+}
+
 /** One line saying how a tar run ended, for logs and error messages. */
 export function describeTarExit(what: string, r: { exitCode?: number | undefined; signal?: string | undefined; stderr?: unknown }): string {
   const err = typeof r.stderr === 'string' ? r.stderr.trim().split('\n').slice(-3).join(' / ') : '';

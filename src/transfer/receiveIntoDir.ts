@@ -43,17 +43,17 @@ async function extractTar(source: AsyncIterable<Buffer>, dir: string, counter: {
   if (r.exitCode !== 0 && counter.bytes > 0) throw new ExitError(describeTarExit('tar -x', r));
 }
 
-/**
- * Extracts a received stream into a hidden staging directory inside `destDir` and moves the
- * result into place only once the whole stream (and, in v2, its trailer) checked out: a failed
- * transfer leaves nothing behind that could pass for a complete backup.
- */
 export interface ReceiveOptions {
   allowEmpty?: boolean;
   /** A last check before anything is published, e.g. that the local producer exited 0. */
   beforePublish?: () => Promise<void>;
 }
 
+/**
+ * Extracts a received stream into a hidden staging directory inside `destDir` and moves the
+ * result into place only once the whole stream (and, in v2, its trailer) checked out: a failed
+ * transfer leaves nothing behind that could pass for a complete backup.
+ */
 export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
   const counter: Counter = { bytes: 0 };
   const staging = await mkdtemp(join(destDir, '.zrm-incoming-'));

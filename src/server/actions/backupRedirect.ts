@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startBackup } from '../../backupTool/run.js';
 import type { Credentials, RunningBackup } from '../../backupTool/types.js';
 import { errorMessage } from '../../errors.js';
-import { describeTarExit, startTarCreate } from '../../tar/tar.js';
+import { startTarCreate, tarStatus } from '../../tar/tar.js';
 import { extractXbstream } from '../../xbstream/extract.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream, type ProducerStatus } from '../dataSender.js';
@@ -47,11 +47,7 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
       return { ok: false, exitCode: result.exitCode, message: result.ok ? (unpackError ?? '') : result.message };
     }
     const tar = startTarCreate(staging, ['.']);
-    return await sendStream(s, tar.stdout, async () => {
-      const r = await tar.done;
-      const ok = r.exitCode === 0;
-      return { ok, exitCode: r.exitCode ?? null, message: ok ? result.message : describeTarExit('tar', r) };
-    }, () => tar.kill());
+    return await sendStream(s, tar.stdout, () => tarStatus(tar, result.message), () => tar.kill());
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

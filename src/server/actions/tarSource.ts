@@ -3,7 +3,7 @@ import { basename, dirname, join, normalize } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { writeAll } from '../../protocol/io.js';
 import { checkAllowed } from '../../fsutil/paths.js';
-import { describeTarExit, startTarCreate } from '../../tar/tar.js';
+import { startTarCreate, tarStatus } from '../../tar/tar.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream } from '../dataSender.js';
 import { sendV2Greeting } from '../reply.js';
@@ -42,11 +42,7 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
   let status;
   try {
     await sendV2Greeting(s, 'tar');
-    status = await sendStream(s, tar.stdout, async () => {
-      const r = await tar.done;
-      const ok = r.exitCode === 0;
-      return { ok, exitCode: r.exitCode ?? null, message: ok ? 'tar completed' : describeTarExit('tar', r) };
-    }, () => tar.kill());
+    status = await sendStream(s, tar.stdout, () => tarStatus(tar), () => tar.kill());
   } finally {
     // The client may have gone: don't leave tar blocked on a pipe nobody reads.
     tar.kill();
