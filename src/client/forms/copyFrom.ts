@@ -21,9 +21,10 @@ export async function receiveStream(conv: Conversation, dest: string): Promise<{
   const frames = conv.protocol === 'v2' ? readV2Frames(conv.reader) : readLegacyFrames(conv.reader);
   try {
     const r = await receiveIntoDir(frames, format, dest);
-    await awaitServerClose(conv.socket);
     return { bytes: r.bytes, format };
   } finally {
+    // Failed or not: give the server its moment to log and hang up before ZRM's next call.
+    await awaitServerClose(conv.socket);
     conv.socket.destroy();
   }
 }
