@@ -57,8 +57,7 @@ function repoRoot(): string {
   }
 }
 
-/** The shared test vectors: $ZRM_SHARED_DIR/vectors, else ../shared/vectors beside the repo. */
+/** The wire vectors, copied into the repo (test/fixtures/vectors) so a fresh clone has them. */
 export function vectorsDir(): string {
-  const shared = process.env.ZRM_SHARED_DIR ?? resolve(repoRoot(), '..', 'shared');
-  return resolve(shared, 'vectors');
+  return resolve(repoRoot(), 'test', 'fixtures', 'vectors');
 }
