@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import { ExitError } from './errors.js';
 import { isServerMode, main } from './cli.js';
+import { logCrash } from './server/crashLog.js';
 
-// Never process.exit(): pending writes to the client's socket would be cut off. The exit
-// status is set and Node exits once the socket and the log files are flushed.
+// Never process.exit() on a normal path: pending writes to the client's socket would be cut off.
+// The exit status is set and Node exits once the socket and the log files are flushed.
 const serverMode = isServerMode(process.argv);
 if (serverMode) {
   // Under xinetd stderr is the client's socket: no Node warning may ever reach it.
   process.removeAllListeners('warning');
   process.on('warning', () => undefined);
-  process.on('uncaughtException', () => {
-    process.exitCode = 1;
+  // Log it, then end: after an uncaught exception nothing the process holds can be trusted.
+  process.on('uncaughtException', (err) => {
+    logCrash(err);
+    process.exit(1);
   });
 } else {
   process.stdout.on('error', () => undefined);

@@ -5,6 +5,7 @@ import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
 import { runServer } from '../server/index.js';
+import { rememberCrashLog } from '../server/crashLog.js';
 import type { ServerIo } from '../server/context.js';
 
 /**
@@ -55,6 +56,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     await close();
     throw err;
   }
+  rememberCrashLog(config.log.serverLog);
   const { logger, toolLog } = quietLoggers(config);
   if (io.input instanceof Socket) {
     // A client that goes silent must not hold the service's only instance for ever.

@@ -37,6 +37,8 @@ export interface Session {
   tmpdir: string;
   /** Payload bytes sent or received, for the request log line. */
   bytes: number;
+  /** Called once the request's extra lines are all read: ends header_timeout's watch. */
+  requestRead: () => void;
 }
 
 export interface Outcome {

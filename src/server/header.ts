@@ -3,6 +3,9 @@ import type { StreamReader } from '../protocol/streamReader.js';
 import { validateLine, type RequestHeader } from '../protocol/request.js';
 import { LEGACY_VERSION, STOCK_VERSION, V2_VERSION } from '../protocol/versions.js';
 import type { WireProtocol } from './context.js';
+import { MAX_HEADER_LINE, MAX_VERSION_LINE } from './limits.js';
+
+// The one reader of the five request lines: the server uses it, the tests test it.
 
 /** Versions this server answers, most capable first. */
 export function acceptedVersions(acceptLegacy: boolean): string[] {
@@ -16,7 +19,7 @@ export class VersionRefused extends ProtocolError {}
  * (a 1.8b5 client can only be hung up on, as the old server did).
  */
 export async function readVersion(reader: StreamReader, accepted: readonly string[]): Promise<WireProtocol> {
-  const version = await reader.readLine(256);
+  const version = await reader.readLine(MAX_VERSION_LINE);
   if (version === null) throw new ProtocolError('client closed the connection before sending a request');
   if (accepted.includes(version)) return version === V2_VERSION ? 'v2' : 'legacy';
   const printable = JSON.stringify(version.slice(0, 80));
@@ -28,11 +31,25 @@ export async function readRestOfHeader(reader: StreamReader, version: string): P
   const names = ['action', 'params', 'tmpdir', 'binpath'] as const;
   const values: string[] = [];
   for (const name of names) {
-    const line = await reader.readLine();
+    const line = await reader.readLine(MAX_HEADER_LINE);
     if (line === null) throw new ProtocolError(`request ended before its ${name} line`);
     validateLine(line, name);
     values.push(line);
   }
   const [action = '', params = '', tmpdir = '', binpath = ''] = values;
   return { version, action, params, tmpdir, binpath };
+}
+
+/**
+ * The whole header. `onVersion` learns the protocol as soon as the version line is accepted,
+ * so that an error in a later line can still be answered the way that protocol expects.
+ */
+export async function readRequestHeader(
+  reader: StreamReader,
+  accepted: readonly string[],
+  onVersion: (protocol: WireProtocol) => void = () => undefined,
+): Promise<RequestHeader> {
+  const protocol = await readVersion(reader, accepted);
+  onVersion(protocol);
+  return readRestOfHeader(reader, protocol === 'v2' ? V2_VERSION : LEGACY_VERSION);
 }

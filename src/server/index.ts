@@ -4,10 +4,10 @@ import { errorMessage } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
 import { StreamReader } from '../protocol/streamReader.js';
-import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
 import type { Outcome, ServerDeps, ServerIo, Session, WireProtocol } from './context.js';
-import { sendV2Greeting } from './reply.js';
-import { acceptedVersions, readRestOfHeader, readVersion, VersionRefused } from './header.js';
+import { sendV2Error, sendV2Greeting } from './reply.js';
+import { acceptedVersions, readRequestHeader, VersionRefused } from './header.js';
+import { startHeaderDeadline } from './headerDeadline.js';
 import { copyBetween } from './actions/copyBetween.js';
 import { copyFrom } from './actions/copyFrom.js';
 import { copyTo } from './actions/copyTo.js';
@@ -18,6 +18,9 @@ import { snapshot } from './actions/snapshot.js';
 
 // Actions that answer with a status block: a v2 client is told 'OK' before it sends the rest.
 const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot']);
+// Actions whose request goes on after the header with lines of their own; each calls
+// session.requestRead() once it has them all.
+const EXTRA_LINE_ACTIONS = new Set(['copy between', 'create-link', 'snapshot']);
 
 const ACTIONS: Record<string, (s: Session) => Promise<Outcome>> = {
   'copy from': copyFrom,
@@ -46,40 +49,47 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
   const started = Date.now();
   const { logger } = deps;
   const reader = new StreamReader(io.input);
+  const headerDeadline = startHeaderDeadline(io.input, deps.config.server.headerTimeout);
   let session: Session | undefined;
   let protocol: WireProtocol | undefined;
   // Set while the client waits for a status block that the action has not sent yet.
   let statusOwed = false;
   let outcome: Outcome;
   try {
-    protocol = await readVersion(reader, acceptedVersions(deps.config.server.acceptLegacy));
-    const header = await readRestOfHeader(reader, protocol === 'v2' ? V2_VERSION : LEGACY_VERSION);
+    const header = await readRequestHeader(reader, acceptedVersions(deps.config.server.acceptLegacy), (p) => {
+      protocol = p;
+    });
+    const wire = protocol ?? 'legacy';
     const tmpdir = await pickTmpdir(header.tmpdir, deps.config.backup.tmpDir);
-    session = { header, protocol, reader, output: io.output, deps, tmpdir, bytes: 0 };
+    session = { header, protocol: wire, reader, output: io.output, deps, tmpdir, bytes: 0, requestRead: headerDeadline.stop };
     logger.debug(`request ${JSON.stringify({ ...header })} from ${deps.peer}`);
+    if (!EXTRA_LINE_ACTIONS.has(header.action)) headerDeadline.stop();
     const action = ACTIONS[header.action];
     if (!action) {
-      if (protocol === 'v2') await writeAll(io.output, `ERROR unknown action '${header.action}'\n`);
+      await sendV2Error({ protocol, output: io.output }, `unknown action '${header.action}'`);
       outcome = { ok: false, detail: `unknown action '${header.action}'` };
     } else {
       if (STATUS_ACTIONS.has(header.action)) {
         await sendV2Greeting(session, '');
         // 1.8b5 gave remove-backup-data no reply at all.
-        statusOwed = protocol === 'v2' || header.action !== 'remove-backup-data';
+        statusOwed = wire === 'v2' || header.action !== 'remove-backup-data';
       }
       outcome = await action(session);
     }
   } catch (err) {
     const refusedVersion = err instanceof VersionRefused;
-    outcome = { ok: false, detail: `${refusedVersion ? 'refused' : 'failed'}: ${errorMessage(err)}` };
+    const message = headerDeadline.expired() ? headerDeadline.message() : errorMessage(err);
+    outcome = { ok: false, detail: `${refusedVersion ? 'refused' : 'failed'}: ${message}` };
     if (statusOwed) {
       // The client reads a status block here: say why in one, not in a line it cannot parse.
-      await writeAll(io.output, formatStatusBlock(false, [errorMessage(err)])).catch(() => undefined);
-    } else if (protocol === 'v2' && !refusedVersion) {
+      await writeAll(io.output, formatStatusBlock(false, [message])).catch(() => undefined);
+    } else if (!refusedVersion) {
       // Known from the version line on: a v2 client is told why its header was refused too.
       // Best effort: the client may already be gone.
-      await writeAll(io.output, `ERROR ${errorMessage(err).replace(/\n/g, ' ')}\n`).catch(() => undefined);
+      await sendV2Error({ protocol, output: io.output }, message).catch(() => undefined);
     }
+  } finally {
+    headerDeadline.stop();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const line =

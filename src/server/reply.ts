@@ -1,10 +1,21 @@
 import { writeAll } from '../protocol/io.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
-import type { Session } from './context.js';
+import type { Session, WireProtocol } from './context.js';
+import type { Writable } from 'node:stream';
 
 /** v2 only: the line that answers the request header. */
 export async function sendV2Greeting(s: Session, detail: string): Promise<void> {
   if (s.protocol === 'v2') await writeAll(s.output, `OK${detail ? ` ${detail}` : ''}\n`);
+}
+
+/**
+ * v2 only: the `ERROR <message>` line that answers a refused request, always one line (a message
+ * holding a newline would let the rest pass for protocol). A 1.8b5 client has no way to hear
+ * it: it is only hung up on, as the old server did.
+ */
+export async function sendV2Error(to: { protocol: WireProtocol | undefined; output: Writable }, message: string): Promise<void> {
+  if (to.protocol !== 'v2') return;
+  await writeAll(to.output, `ERROR ${message.replace(/[\r\n]+/g, ' ')}\n`);
 }
 
 export async function sendStatus(s: Session, ok: boolean, lines: readonly string[]): Promise<void> {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { installPlugins } from '../helpers/plugins.js';
+import { MAIN_JS, installPlugins } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
 // Under xinetd, fds 0, 1 and 2 are the client's socket: whatever goes wrong, not one byte but
@@ -47,6 +47,35 @@ test('an unknown version: hung up on without a byte', async () => {
     const r = await serve({ ZRM_INNOBACKUPEX_CONF: conf }, '9.9_future\ncopy from\n/etc/hostname\n/tmp\n/usr/bin\n');
     assert.equal(r.exitCode, 1);
     assert.equal(r.stdout.length + r.stderr.length, 0);
+  } finally {
+    await tmp.cleanup();
+  }
+});
+
+test('an uncaught exception in server mode is logged with its stack, then the process ends with 1, still silent', async () => {
+  const tmp = await makeTempDir();
+  try {
+    const conf = join(tmp.path, 'ok.conf');
+    const log = join(tmp.path, 's.log');
+    await writeFile(conf, `[log]\nserver_log = ${log}\ntool_log = ${join(tmp.path, 't.log')}\n`);
+    // A fault from outside the request's own promise chain, once the server is reading the request.
+    const preload = join(tmp.path, 'throw-later.mjs');
+    await writeFile(preload, "setTimeout(() => { throw new Error('injected fault password=S3cret'); }, 300);\n");
+    const slow = await execa(process.execPath, ['--import', preload, MAIN_JS, 'socket-server'], {
+      input: undefined,
+      stdin: 'pipe',
+      reject: false,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_INNOBACKUPEX_CONF: conf },
+      extendEnv: false,
+      encoding: 'buffer',
+      timeout: 60_000,
+    });
+    assert.equal(slow.exitCode, 1);
+    assert.equal(slow.stdout.length + slow.stderr.length, 0, slow.stderr.toString());
+    const text = await readFile(log, 'utf8');
+    assert.match(text, /error: uncaught exception: Error: injected fault/);
+    assert.match(text, /at Timeout/, 'with its stack');
+    assert.doesNotMatch(text, /S3cret/);
   } finally {
     await tmp.cleanup();
   }

@@ -26,6 +26,7 @@ const lines = (t: string): string[] => t.split('\n').filter((l) => l !== '');
 /** `copy between`: this host pushes a file to a third host with the copy plugin's own logic. */
 export async function copyBetween(s: Session): Promise<Outcome> {
   const port = (await readLine(s.reader, 'copy between port')).trim();
+  s.requestRead();
   const argv = splitQuoted(s.header.params);
   const stdout = new Collector();
   const stderr = new Collector();

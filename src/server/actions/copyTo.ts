@@ -1,12 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { errorMessage } from '../../errors.js';
 import { checkAllowed } from '../../fsutil/paths.js';
-import { writeAll } from '../../protocol/io.js';
 import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames } from '../../protocol/v2Frames.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import type { Outcome, Session } from '../context.js';
-import { sendStatus, sendV2Greeting } from '../reply.js';
+import { sendStatus, sendV2Error, sendV2Greeting } from '../reply.js';
 
 /** `copy to`: the client uploads a tar stream into a directory of this host. */
 export async function copyTo(s: Session): Promise<Outcome> {
@@ -17,7 +16,7 @@ export async function copyTo(s: Session): Promise<Outcome> {
   } catch (err) {
     const message = `copy to refused: ${errorMessage(err)}`;
     s.deps.logger.error(message);
-    if (s.protocol === 'v2') await writeAll(s.output, `ERROR ${message}\n`);
+    await sendV2Error(s, message);
     return { ok: false, detail: message };
   }
   await sendV2Greeting(s, 'ready');

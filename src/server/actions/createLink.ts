@@ -49,6 +49,7 @@ async function perform(s: Session, step: LinkStep): Promise<string> {
  */
 export async function createLink(s: Session): Promise<Outcome> {
   const lines = await readCountedLines(s.reader, 'create-link list');
+  s.requestRead();
   const { config, logger } = s.deps;
   if (await readArmedState(config.state.dir, config.state.maxAge, logger)) {
     await sendStatus(s, true, [`snapshot redirect armed: ${lines.length} link line(s) not needed`]);

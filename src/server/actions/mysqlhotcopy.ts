@@ -1,6 +1,6 @@
 import { readArmedState } from '../../snapshot/state.js';
 import type { Outcome, Session } from '../context.js';
-import { writeAll } from '../../protocol/io.js';
+import { sendV2Error } from '../reply.js';
 import { streamBackupTool } from './backupRedirect.js';
 
 /** The ` --k="v"` options of a mysqlhotcopy request. */
@@ -21,7 +21,7 @@ export async function mysqlhotcopy(s: Session): Promise<Outcome> {
   if (!user) {
     const message = 'mysqlhotcopy: no credentials (neither armed by the snapshot plugin nor given as --user)';
     logger.error(message);
-    if (s.protocol === 'v2') await writeAll(s.output, `ERROR ${message}\n`);
+    await sendV2Error(s, message);
     return { ok: false, detail: message };
   }
   return streamBackupTool(s, { user, password });

@@ -54,6 +54,7 @@ function toLines(text: string): string[] {
 export async function snapshot(s: Session): Promise<Outcome> {
   const pluginPath = await readLine(s.reader, 'snapshot plugin path');
   const settings = await readCountedLines(s.reader, 'snapshot settings');
+  s.requestRead();
   const name = basename(pluginPath.trim());
   if (!/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name)) {
     const message = `snapshot plugin name '${name}' refused`;

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError } from '../../../src/errors.js';
-import { formatRequestHeader, readRequestHeader, validateLine, type RequestHeader } from '../../../src/protocol/request.js';
+import { formatRequestHeader, validateLine, type RequestHeader } from '../../../src/protocol/request.js';
+import { readRequestHeader } from '../../../src/server/header.js';
+import { MAX_HEADER_LINE } from '../../../src/server/limits.js';
 import { LEGACY_VERSION, STOCK_VERSION, V2_VERSION } from '../../../src/protocol/versions.js';
 import { readerOf } from './streams.js';
 
@@ -59,19 +61,34 @@ test('unknown versions are refused with what was expected', async () => {
     assert.match(err.message, /2\.0_zrm-innobackupex/);
     return true;
   });
-  await assert.rejects(readRequestHeader(readerOf(wire(STOCK_VERSION)), BOTH), /stock MySQL ZRM's socket-copy/);
-  await assert.rejects(readRequestHeader(readerOf(wire(V2_VERSION)), [LEGACY_VERSION]), /expected '1\.8b5_palomino'$/);
+  await assert.rejects(readRequestHeader(readerOf(wire(STOCK_VERSION)), BOTH), /stock ZRM's socket-copy\.pl/);
+  await assert.rejects(readRequestHeader(readerOf(wire(V2_VERSION)), [LEGACY_VERSION]), /this server speaks 1\.8b5_palomino$/);
   await assert.rejects(readRequestHeader(readerOf(wire(`${LEGACY_VERSION}\r`)), BOTH), /unsupported protocol version/);
 });
 
+test('the protocol is known as soon as the version line is read, even when a later line is bad', async () => {
+  const seen: string[] = [];
+  const bad = formatRequestHeader({ ...header, version: V2_VERSION, params: 'a|b' });
+  await assert.rejects(readRequestHeader(readerOf(bad), BOTH, (p) => seen.push(p)), /params holds a character/);
+  assert.deepEqual(seen, ['v2']);
+});
+
 test('EOF and bad characters in the header are ProtocolErrors', async () => {
-  await assert.rejects(readRequestHeader(readerOf(''), BOTH), /closed before the request/);
-  await assert.rejects(readRequestHeader(readerOf(`${LEGACY_VERSION}\ncopy from\n`), BOTH), /after 2 of 5 request lines \(missing params\)/);
+  await assert.rejects(readRequestHeader(readerOf(''), BOTH), /closed the connection before sending a request/);
+  await assert.rejects(readRequestHeader(readerOf(`${LEGACY_VERSION}\ncopy from\n`), BOTH), /request ended before its params line/);
   await assert.rejects(readRequestHeader(readerOf(`${LEGACY_VERSION}\ncopy from\nx\n/tmp`), BOTH), /middle of a line/);
   const bad = formatRequestHeader({ ...header, params: "--source-file '/x' ; rm -rf / | cat" });
   await assert.rejects(readRequestHeader(readerOf(bad), BOTH), /params holds a character/);
   const badTmp = formatRequestHeader({ ...header, tmpdir: '/tmp/$(reboot)' });
   await assert.rejects(readRequestHeader(readerOf(badTmp), BOTH), /tmpdir holds a character/);
+});
+
+test('a header line longer than the bound is refused before it is all buffered', async () => {
+  const long = formatRequestHeader({ ...header, params: 'a'.repeat(MAX_HEADER_LINE + 1) });
+  await assert.rejects(readRequestHeader(readerOf(long, 4096), BOTH), /line longer than 65536 bytes/);
+  const atBound = formatRequestHeader({ ...header, params: 'a'.repeat(MAX_HEADER_LINE) });
+  assert.equal((await readRequestHeader(readerOf(atBound, 4096), BOTH)).params.length, MAX_HEADER_LINE);
+  await assert.rejects(readRequestHeader(readerOf(`${'1'.repeat(300)}\n`), BOTH), /line longer than 256 bytes/);
 });
 
 test('formatRequestHeader refuses a field holding a newline', () => {
