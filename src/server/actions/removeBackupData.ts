@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import { checkAllowed } from '../../fsutil/paths.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStatus } from '../reply.js';
+import { assertNotRoot } from '../rootGuard.js';
 
 /** What `<N|LINKS|MOUNTS> <dir>` asks to remove, as a pure function of the params. */
 export function parseRemoveParams(params: string): { kind: 'LINKS' | 'MOUNTS' | 'BACKUP'; id?: string; dir: string } {
@@ -15,23 +16,36 @@ export function parseRemoveParams(params: string): { kind: 'LINKS' | 'MOUNTS' | 
   throw new Error(`unknown kind of backup data '${what}'`);
 }
 
+async function removeTree(path: string, roots: readonly string[]): Promise<void> {
+  await assertNotRoot(path, roots, 'backup data');
+  await rm(path, { recursive: true, force: true });
+}
+
+async function isRoot(path: string, roots: readonly string[]): Promise<boolean> {
+  return assertNotRoot(path, roots, 'backup directory').then(
+    () => false,
+    () => true,
+  );
+}
+
 /** `remove-backup-data`: 1.8b5 sends no reply; v2 gets a status block. */
 export async function removeBackupData(s: Session): Promise<Outcome> {
   let result: Outcome;
   try {
     const req = parseRemoveParams(s.header.params);
     const dir = await checkAllowed(req.dir, s.deps.config.server.allowedRoots, 'backup directory');
+    const roots = s.deps.config.server.allowedRoots;
     if (req.kind === 'LINKS') {
-      await rm(join(dir, 'ZRM_LINKS'), { recursive: true, force: true });
+      await removeTree(join(dir, 'ZRM_LINKS'), roots);
     } else if (req.kind === 'MOUNTS') {
-      await rm(join(dir, 'ZRM_MOUNTS'), { recursive: true, force: true });
+      await removeTree(join(dir, 'ZRM_MOUNTS'), roots);
       const left = await readdir(dir).catch(() => undefined);
       // An empty backup directory goes, but never an allowed root itself.
-      if (left && left.length === 0 && !s.deps.config.server.allowedRoots.includes(dir)) await rmdir(dir);
+      if (left && left.length === 0 && !(await isRoot(dir, roots))) await rmdir(dir);
     } else {
       // <dir>/BACKUP may be a link: the directory the entry is removed from must be allowed too.
-      const parent = await checkAllowed(join(dir, 'BACKUP'), s.deps.config.server.allowedRoots, 'backup directory');
-      await rm(join(parent, `BACKUP-${req.id ?? ''}`), { recursive: true, force: true });
+      const parent = await checkAllowed(join(dir, 'BACKUP'), roots, 'backup directory');
+      await removeTree(join(parent, `BACKUP-${req.id ?? ''}`), roots);
     }
     result = { ok: true, detail: `${req.kind} of ${dir}` };
   } catch (err) {

@@ -115,3 +115,38 @@ test("a directory with '..', outside the roots, or a BACKUP link that leaves the
     assert.equal(existsSync(join(outside, 'ZRM_LINKS')), true);
     assert.equal(existsSync(join(outside, 'BACKUP-1')), true, 'a BACKUP link must not lead the removal outside the roots');
   }));
+
+test('MOUNTS never removes an allowed root, however the root is written (trailing slash, //, /./, a link)', async () => {
+  for (const spell of [(d: string) => `${d}/`, (d: string) => `${d}//`, (d: string) => `${d}/.`, (d: string) => d.replace(/\/data$/, '/./data')]) {
+    await withServerEnv(async (env) => {
+      env.config.server.allowedRoots = [spell(env.data)];
+      const r = await serve(env, request(V2_VERSION, `MOUNTS ${env.data}`, env));
+      assert.equal(existsSync(env.data), true, `root ${spell(env.data)} was removed`);
+      assert.equal(r.status, 0, r.log);
+    });
+  }
+  await withServerEnv(async (env) => {
+    const link = join(env.root, 'data-link');
+    await symlink(env.data, link);
+    env.config.server.allowedRoots = [link];
+    await serve(env, request(V2_VERSION, `MOUNTS ${env.data}`, env));
+    assert.equal(existsSync(env.data), true, 'a root named through a link was removed');
+    await serve(env, request(V2_VERSION, `MOUNTS ${link}/`, env));
+    assert.equal(existsSync(env.data), true, 'a root asked for through its link was removed');
+  });
+});
+
+test('LINKS and a backup id never remove a directory that is an allowed root', () =>
+  withServerEnv(async (env) => {
+    const { dir } = await backupDir(env, 'b1');
+    const links = join(dir, 'ZRM_LINKS');
+    const backup = join(dir, 'BACKUP', 'BACKUP-7');
+    env.config.server.allowedRoots = [env.data, `${links}/`, `${backup}/`];
+    for (const params of [`LINKS ${dir}`, `7 ${dir}`]) {
+      const r = await serve(env, request(V2_VERSION, params, env));
+      assert.equal(r.status, 1, params);
+      assert.match(parseStatus(r.output.toString().replace(/^OK\n/, '')).lines.join(' '), /is an allowed root/, params);
+    }
+    assert.equal(existsSync(links), true);
+    assert.equal(existsSync(backup), true);
+  }));
