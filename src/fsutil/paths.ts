@@ -40,12 +40,15 @@ async function resolveExisting(p: string): Promise<string> {
   }
 }
 
+/** The roots as written and as resolved: a root may be reached through a link (/var/lib/mysql -> /srv/mysql). */
+export async function realRoots(roots: readonly string[]): Promise<string[]> {
+  return [...roots, ...(await Promise.all(roots.map((r) => resolveExisting(r))))];
+}
+
 export async function checkAllowed(p: string, roots: readonly string[], what: string): Promise<string> {
   const clean = checkClientPath(p, what);
   const real = await resolveExisting(clean);
-  // A root may itself be reached through a link (/var/lib/mysql -> /srv/mysql): compare real paths.
-  const realRoots = await Promise.all(roots.map((r) => resolveExisting(r)));
-  if (![...roots, ...realRoots].some((r) => isInside(real, r))) {
+  if (!(await realRoots(roots)).some((r) => isInside(real, r))) {
     throw new PathRefused(`${what} '${p}' is outside the allowed roots (${roots.join(', ')})`);
   }
   return clean;

@@ -6,12 +6,17 @@ import { holdOutput } from '../process/holdOutput.js';
 // symbolic links into the data directory and the copy must carry the files they point to.
 // `-i` on extract: innobackupex tar streams contain blocks of zeros that plain tar stops at.
 
-type TarCreateProcess = ResultPromise<{ stdin: 'ignore'; stdout: 'pipe'; stderr: 'pipe'; reject: false; buffer: { stdout: false; stderr: true } }>;
+/** How a finished `tar -c` ended (execa's result, reject: false). */
+interface TarCreateResult {
+  exitCode?: number | undefined;
+  signal?: string | undefined;
+  stderr?: unknown;
+}
 
 /** A running `tar -c`: read `stdout` (held from the start, see holdOutput), await `done`. */
 export interface TarProcess {
   stdout: Readable;
-  done: TarCreateProcess;
+  done: Promise<TarCreateResult>;
   kill(): void;
 }
 export type TarExtractProcess = ResultPromise<{ stdin: 'pipe'; stdout: 'ignore'; stderr: 'pipe'; reject: false }>;
@@ -24,6 +29,23 @@ export function startTarCreate(dir: string, names: readonly string[], opts: { cw
     reject: false,
     buffer: { stdout: false, stderr: true },
     cwd: opts.cwd ?? '/',
+  });
+  return { stdout: holdOutput(done.stdout), done, kill: () => done.kill() };
+}
+
+/**
+ * `tar -c` of exactly `files` (relative to `dir`, already checked by the caller): no recursion,
+ * names fed NUL-separated on stdin and taken verbatim (a name may start with '-' or hold a
+ * newline). `-h` still follows links, so a link's name carries its target's data.
+ */
+export function startTarCreateFromList(dir: string, files: readonly string[]): TarProcess {
+  const done = execa('tar', ['--same-owner', '-c', '-p', '-h', '--no-recursion', '-C', dir, '--null', '--verbatim-files-from', '-T', '-'], {
+    input: Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8'),
+    stdout: 'pipe',
+    stderr: 'pipe',
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    cwd: '/',
   });
   return { stdout: holdOutput(done.stdout), done, kill: () => done.kill() };
 }

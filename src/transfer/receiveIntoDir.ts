@@ -7,6 +7,7 @@ import { ExitError, IntegrityError, errorMessage } from '../errors.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
 import { moveInto } from './moveInto.js';
+import { checkStagedLinks } from './stagedLinks.js';
 
 export interface ReceiveResult {
   bytes: number;
@@ -47,12 +48,15 @@ export interface ReceiveOptions {
   allowEmpty?: boolean;
   /** A last check before anything is published, e.g. that the local producer exited 0. */
   beforePublish?: () => Promise<void>;
+  /** Where the symbolic links of a tar may lead once published; default: inside destDir. */
+  linkRoots?: readonly string[];
 }
 
 /**
  * Extracts a received stream into a hidden staging directory inside `destDir` and moves the
  * result into place only once the whole stream (and, in v2, its trailer) checked out: a failed
- * transfer leaves nothing behind that could pass for a complete backup.
+ * transfer leaves nothing behind that could pass for a complete backup, and a tar's links
+ * that would lead out of `linkRoots` are refused before anything is published.
  */
 export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
   const counter: Counter = { bytes: 0 };
@@ -63,6 +67,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     const source = counted(frames, counter);
     if (format === 'xbstream') await extractXbstream(source, staging);
     else await extractTar(source, staging, counter);
+    if (format === 'tar') await checkStagedLinks(staging, destDir, opts.linkRoots ?? [destDir]);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
     await opts.beforePublish?.();
     await moveInto(staging, destDir);

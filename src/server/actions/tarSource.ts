@@ -3,17 +3,17 @@ import { basename, dirname, join, normalize } from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { writeAll } from '../../protocol/io.js';
 import { checkAllowed } from '../../fsutil/paths.js';
-import { startTarCreate, tarStatus } from '../../tar/tar.js';
+import { listTreeInsideRoots } from '../../fsutil/treeInside.js';
+import { hasWildcard, wildcardMatch } from '../../fsutil/wildcard.js';
+import { startTarCreateFromList, tarStatus } from '../../tar/tar.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream } from '../dataSender.js';
 import { sendV2Greeting } from '../reply.js';
 
 /** The old server expanded a '*' in the last component; so do we, without a shell. */
 async function expandBasename(dir: string, pattern: string): Promise<string[]> {
-  if (!/[*?]/.test(pattern)) return [pattern];
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  const names = (await readdir(dir)).filter((n) => re.test(n) && !n.startsWith('.')).sort();
-  return names;
+  if (!hasWildcard(pattern)) return [pattern];
+  return (await readdir(dir)).filter((n) => !n.startsWith('.') && wildcardMatch(pattern, n)).sort();
 }
 
 async function refuse(s: Session, message: string): Promise<Outcome> {
@@ -26,6 +26,7 @@ async function refuse(s: Session, message: string): Promise<Outcome> {
 export async function streamPathAsTar(s: Session, requested: string): Promise<Outcome> {
   let dir: string;
   let names: string[];
+  let files: string[];
   try {
     await checkAllowed(requested, s.deps.config.server.allowedRoots, 'source file');
     // Split as the old server did: '<dir>/ZRM_LINKS/.' is '.' inside ZRM_LINKS, not ZRM_LINKS's parent.
@@ -33,12 +34,14 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
     names = await expandBasename(dir, basename(requested));
     // tar would send an empty archive for a missing name: the client must hear an error instead.
     for (const name of names) await stat(join(dir, name));
+    // Every file tar will read, links followed, checked against the roots (expanded names too).
+    files = await listTreeInsideRoots(dir, names, s.deps.config.server.allowedRoots);
   } catch (err) {
     return refuse(s, `copy from refused: ${errorMessage(err)}`);
   }
   if (names.length === 0) return refuse(s, `copy from: nothing matches '${requested}'`);
 
-  const tar = startTarCreate(dir, names);
+  const tar = startTarCreateFromList(dir, files);
   let status;
   try {
     await sendV2Greeting(s, 'tar');
