@@ -2,6 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import ini from 'ini';
 import { ExitCode, ExitError } from '../errors.js';
+import { parseCidrList } from '../net/cidr.js';
+import { checkTlsSection } from '../net/tlsConfig.js';
 
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
 // meaning is documented in packaging/etc/innobackupex.conf; keep the two in step.
@@ -22,6 +24,8 @@ export interface AppConfig {
     host: string;
     port: number | undefined;
     datadir: string;
+    /** A defaults file on this host with the database user/password; used instead of ZRM's. */
+    credentialsFile: string;
     /** Extra options for the tool, whitespace separated (no shell, no quoting). */
     extraOptions: string[];
     /** Where to keep the LSN checkpoints of the last backup (--extra-lsndir); empty: not kept. */
@@ -46,6 +50,8 @@ export interface AppConfig {
     acceptLegacy: boolean;
     /** Seconds without a byte from the client before a request is abandoned. */
     idleTimeout: number;
+    /** CIDRs a client's address must be in (checked on the socket before the request is read). */
+    allowedClients: string[];
   };
   client: {
     protocol: ClientProtocol;
@@ -58,6 +64,10 @@ export interface AppConfig {
     toolLog: string;
     level: string;
   };
+  /** Shared secret of the v2 HMAC handshake (both sides); empty: no authentication. */
+  auth: { secretFile: string };
+  /** Mutual TLS inside v2 (both sides); all empty: no TLS. */
+  tls: { cert: string; key: string; ca: string; serverName: string };
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -69,6 +79,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     host: '',
     port: undefined,
     datadir: '',
+    credentialsFile: '',
     extraOptions: [],
     extraLsndir: '',
     tmpDir: '/var/tmp',
@@ -80,6 +91,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     pluginDir: '/usr/share/mysql-zrm/plugins',
     acceptLegacy: true,
     idleTimeout: 3600,
+    allowedClients: ['127.0.0.0/8', '::1'],
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
   log: {
@@ -87,6 +99,8 @@ export const DEFAULT_CONFIG: AppConfig = {
     toolLog: '/var/log/innobackupex.log',
     level: 'info',
   },
+  auth: { secretFile: '' },
+  tls: { cert: '', key: '', ca: '', serverName: '' },
 };
 
 type Section = Record<string, unknown>;
@@ -161,6 +175,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       host: str(b, 'host', ''),
       port: portText === '' ? undefined : int(b, 'port', 3306, 1, 65535),
       datadir: absPath(b, 'datadir', ''),
+      credentialsFile: absPath(b, 'credentials_file', ''),
       extraOptions: str(b, 'extra_options', '').split(/\s+/).filter((o) => o !== ''),
       extraLsndir: absPath(b, 'extra_lsndir', ''),
       tmpDir: absPath(b, 'tmp_dir', d.backup.tmpDir, false),
@@ -176,6 +191,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       pluginDir: absPath(raw.server, 'plugin_dir', d.server.pluginDir, false),
       acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
       idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
+      allowedClients: parseCidrList(str(raw.server, 'allowed_clients', d.server.allowedClients.join(', '))),
     },
     client: {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
@@ -187,6 +203,13 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       toolLog: absPath(raw.log, 'tool_log', d.log.toolLog, false),
       level: oneOf(raw.log, 'level', 'info', ['error', 'warn', 'info', 'debug'] as const),
     },
+    auth: { secretFile: absPath(raw.auth, 'secret_file', '') },
+    tls: checkTlsSection({
+      cert: absPath(raw.tls, 'cert', ''),
+      key: absPath(raw.tls, 'key', ''),
+      ca: absPath(raw.tls, 'ca', ''),
+      serverName: str(raw.tls, 'server_name', ''),
+    }),
   };
 }
 
