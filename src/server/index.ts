@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
+import { withAdmission, type RequestGate } from '../auth/serverGate.js';
 import { errorMessage } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
@@ -43,6 +44,10 @@ async function pickTmpdir(requested: string, fallback: string): Promise<string> 
  * status. Nothing is written to `io.output` but protocol; every outcome goes to the log.
  */
 export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number> {
+  return withAdmission(io, deps, (gate) => serveRequest(gate.io, deps, gate));
+}
+
+async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate): Promise<number> {
   const started = Date.now();
   const { logger } = deps;
   const reader = new StreamReader(io.input);
@@ -56,6 +61,7 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
     const header = await readRestOfHeader(reader, protocol === 'v2' ? V2_VERSION : LEGACY_VERSION);
     const tmpdir = await pickTmpdir(header.tmpdir, deps.config.backup.tmpDir);
     session = { header, protocol, reader, output: io.output, deps, tmpdir, bytes: 0 };
+    await gate.checkHeader(reader, header, protocol);
     logger.debug(`request ${JSON.stringify({ ...header })} from ${deps.peer}`);
     const action = ACTIONS[header.action];
     if (!action) {
