@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { openSecureRequest, securityConfigured, type PeerSecurity } from '../auth/clientGate.js';
 import type { AppConfig } from '../config/appConfig.js';
 import { ExitCode, ExitError, ProtocolError } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
@@ -16,7 +17,7 @@ export interface Conversation {
   greeting: string;
 }
 
-function openSocket(host: string, port: number, timeoutSeconds: number): Promise<Socket> {
+export function openSocket(host: string, port: number, timeoutSeconds: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     const timer = setTimeout(() => {
@@ -78,7 +79,8 @@ async function tryV2(remote: Remote, action: string, params: string, settings: C
  * the previous connection's server is still exiting (`instances = 1`), so a silent hang-up is
  * tried once more in v2, a moment later, before we conclude the server is old.
  */
-export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger): Promise<Conversation> {
+export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger, security?: PeerSecurity): Promise<Conversation> {
+  if (securityConfigured(security)) return openSecureRequest(remote, action, params, settings, security, openSocket);
   const mode = settings.protocol;
   if (mode !== 'legacy') {
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -20,7 +20,7 @@ const DEFAULT_SNAPSHOT_PLUGIN = '/usr/share/mysql-zrm/plugins/inno-snapshot.pl';
 
 function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, params: string) {
   const { config, logger } = ctx;
-  return openRequest(remoteFor(host, conf, config), action, params, config.client, logger);
+  return openRequest(remoteFor(host, conf, config), action, params, config.client, logger, config);
 }
 
 async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {

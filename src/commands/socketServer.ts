@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
+import { clientRefusal } from '../net/peerGate.js';
 import { runServer } from '../server/index.js';
 import { rememberCrashLog } from '../server/crashLog.js';
 import type { ServerIo } from '../server/context.js';
@@ -58,6 +59,14 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
   }
   rememberCrashLog(config.log.serverLog);
   const { logger, toolLog } = quietLoggers(config);
+  const refusal = clientRefusal(io.input, process.env, config.server.allowedClients);
+  if (refusal) {
+    // Hung up on before the request is read: a refused client learns nothing from us.
+    logger.error(refusal);
+    await Promise.all([flushLogger(logger), flushLogger(toolLog)]);
+    await close();
+    return 1;
+  }
   if (io.input instanceof Socket) {
     // A client that goes silent must not hold the service's only instance for ever.
     io.input.setTimeout(config.server.idleTimeout * 1000, () => {

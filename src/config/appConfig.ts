@@ -2,6 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import ini from 'ini';
 import { ExitCode, ExitError } from '../errors.js';
+import { parseCidrList } from '../net/cidr.js';
+import { checkTlsSection } from '../net/tlsConfig.js';
 
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
 // meaning is documented in packaging/etc/innobackupex.conf; keep the two in step.
@@ -22,6 +24,8 @@ export interface AppConfig {
     host: string;
     port: number | undefined;
     datadir: string;
+    /** A defaults file on this host with the database user/password; used instead of ZRM's. */
+    credentialsFile: string;
     /** Extra options for the tool, whitespace separated (no shell, no quoting). */
     extraOptions: string[];
     /** Where to keep the LSN checkpoints of the last backup (--extra-lsndir); empty: not kept. */
@@ -48,6 +52,8 @@ export interface AppConfig {
     idleTimeout: number;
     /** Seconds the whole request (header and extra lines) has to arrive in. */
     headerTimeout: number;
+    /** CIDRs a client's address must be in (checked on the socket before the request is read). */
+    allowedClients: string[];
   };
   client: {
     protocol: ClientProtocol;
@@ -60,6 +66,10 @@ export interface AppConfig {
     toolLog: string;
     level: string;
   };
+  /** Shared secret of the v2 HMAC handshake (both sides); empty: no authentication. */
+  auth: { secretFile: string };
+  /** Mutual TLS inside v2 (both sides); all empty: no TLS. */
+  tls: { cert: string; key: string; ca: string; serverName: string };
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -71,6 +81,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     host: '',
     port: undefined,
     datadir: '',
+    credentialsFile: '',
     extraOptions: [],
     extraLsndir: '',
     tmpDir: '/var/tmp',
@@ -83,6 +94,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     acceptLegacy: true,
     idleTimeout: 3600,
     headerTimeout: 30,
+    allowedClients: ['127.0.0.0/8', '::1'],
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
   log: {
@@ -90,6 +102,8 @@ export const DEFAULT_CONFIG: AppConfig = {
     toolLog: '/var/log/innobackupex.log',
     level: 'info',
   },
+  auth: { secretFile: '' },
+  tls: { cert: '', key: '', ca: '', serverName: '' },
 };
 
 type Section = Record<string, unknown>;
@@ -164,6 +178,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       host: str(b, 'host', ''),
       port: portText === '' ? undefined : int(b, 'port', 3306, 1, 65535),
       datadir: absPath(b, 'datadir', ''),
+      credentialsFile: absPath(b, 'credentials_file', ''),
       extraOptions: str(b, 'extra_options', '').split(/\s+/).filter((o) => o !== ''),
       extraLsndir: absPath(b, 'extra_lsndir', ''),
       tmpDir: absPath(b, 'tmp_dir', d.backup.tmpDir, false),
@@ -180,6 +195,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
       idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
       headerTimeout: int(raw.server, 'header_timeout', d.server.headerTimeout, 1, 3600),
+      allowedClients: parseCidrList(str(raw.server, 'allowed_clients', d.server.allowedClients.join(', '))),
     },
     client: {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
@@ -191,6 +207,13 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       toolLog: absPath(raw.log, 'tool_log', d.log.toolLog, false),
       level: oneOf(raw.log, 'level', 'info', ['error', 'warn', 'info', 'debug'] as const),
     },
+    auth: { secretFile: absPath(raw.auth, 'secret_file', '') },
+    tls: checkTlsSection({
+      cert: absPath(raw.tls, 'cert', ''),
+      key: absPath(raw.tls, 'key', ''),
+      ca: absPath(raw.tls, 'ca', ''),
+      serverName: str(raw.tls, 'server_name', ''),
+    }),
   };
 }
 

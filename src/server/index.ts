@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
+import { withAdmission, type RequestGate } from '../auth/serverGate.js';
 import { errorMessage } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
@@ -46,6 +47,10 @@ async function pickTmpdir(requested: string, fallback: string): Promise<string> 
  * status. Nothing is written to `io.output` but protocol; every outcome goes to the log.
  */
 export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number> {
+  return withAdmission(io, deps, (gate) => serveRequest(gate.io, deps, gate));
+}
+
+async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate): Promise<number> {
   const started = Date.now();
   const { logger } = deps;
   const reader = new StreamReader(io.input);
@@ -62,6 +67,7 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
     const wire = protocol ?? 'legacy';
     const tmpdir = await pickTmpdir(header.tmpdir, deps.config.backup.tmpDir);
     session = { header, protocol: wire, reader, output: io.output, deps, tmpdir, bytes: 0, requestRead: headerDeadline.stop };
+    await gate.checkHeader(reader, header, wire);
     logger.debug(`request ${JSON.stringify({ ...header })} from ${deps.peer}`);
     if (!EXTRA_LINE_ACTIONS.has(header.action)) headerDeadline.stop();
     const action = ACTIONS[header.action];

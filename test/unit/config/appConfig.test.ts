@@ -38,6 +38,7 @@ test('every key is read, trimmed and converted', () => {
       'extra_options =   --slave-info  --parallel=4 ',
       'extra_lsndir = /var/lib/lsn',
       'tmp_dir = /srv/tmp',
+      'credentials_file = /etc/mysql/zrm-backup.cnf',
       '[state]',
       'dir = /run/zrm',
       'max_age = 60',
@@ -48,6 +49,7 @@ test('every key is read, trimmed and converted', () => {
       'accept_legacy = OFF',
       'idle_timeout = 5',
       'header_timeout = 9',
+      'allowed_clients = 10.0.0.0/8, fd00::/8',
       '[client]',
       'protocol = legacy',
       'connect_timeout = 7',
@@ -56,6 +58,13 @@ test('every key is read, trimmed and converted', () => {
       'server_log = /l/s.log',
       'tool_log = /l/t.log',
       'level = debug',
+      '[auth]',
+      'secret_file = /etc/mysql-zrm/secret',
+      '[tls]',
+      'cert = /etc/mysql-zrm/tls/host.crt',
+      'key = /etc/mysql-zrm/tls/host.key',
+      'ca = /etc/mysql-zrm/tls/ca.crt',
+      'server_name = db1.example',
     ].join('\n'),
   );
   assert.deepEqual(c, {
@@ -70,11 +79,14 @@ test('every key is read, trimmed and converted', () => {
       extraOptions: ['--slave-info', '--parallel=4'],
       extraLsndir: '/var/lib/lsn',
       tmpDir: '/srv/tmp',
+      credentialsFile: '/etc/mysql/zrm-backup.cnf',
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
-    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9 },
+    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, allowedClients: ['10.0.0.0/8', 'fd00::/8'] },
     client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8 },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
+    auth: { secretFile: '/etc/mysql-zrm/secret' },
+    tls: { cert: '/etc/mysql-zrm/tls/host.crt', key: '/etc/mysql-zrm/tls/host.key', ca: '/etc/mysql-zrm/tls/ca.crt', serverName: 'db1.example' },
   });
 });
 

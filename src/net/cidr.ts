@@ -1,0 +1,52 @@
+// Client address allowlist: CIDRs (IPv4 and IPv6) matched with node:net's BlockList.
+import { BlockList, isIP } from 'node:net';
+import { ExitCode, ExitError } from '../errors.js';
+
+/** An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d: compare it as IPv4. */
+export function plainAddress(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m?.[1] ?? address;
+}
+
+interface Cidr {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+function parseCidr(text: string): Cidr {
+  const [addr = '', prefixText, extra] = text.split('/');
+  const address = plainAddress(addr);
+  const version = isIP(address);
+  if (extra !== undefined || version === 0) {
+    throw new ExitError(`config: allowed_clients entry '${text}' is not an address or a CIDR (e.g. 10.0.0.0/24, fd00::/8)`, ExitCode.config);
+  }
+  const max = version === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) {
+    throw new ExitError(`config: allowed_clients entry '${text}' has a bad prefix length`, ExitCode.config);
+  }
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (prefix > max) throw new ExitError(`config: allowed_clients entry '${text}': prefix longer than ${max}`, ExitCode.config);
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** "127.0.0.0/8, ::1 10.1.2.3" -> the entries, each checked; an empty list is an error. */
+export function parseCidrList(text: string): string[] {
+  const entries = text.split(/[\s,]+/).filter((e) => e !== '');
+  if (entries.length === 0) throw new ExitError('config: allowed_clients is empty (no client could connect)', ExitCode.config);
+  for (const e of entries) parseCidr(e);
+  return entries;
+}
+
+/** True when address (as a socket reports it) is inside one of the CIDRs. */
+export function addressAllowed(address: string, cidrs: readonly string[]): boolean {
+  const plain = plainAddress(address);
+  const version = isIP(plain);
+  if (version === 0) return false;
+  const list = new BlockList();
+  for (const entry of cidrs) {
+    const c = parseCidr(entry);
+    list.addSubnet(c.address, c.prefix, c.family);
+  }
+  return list.check(plain, version === 4 ? 'ipv4' : 'ipv6');
+}
