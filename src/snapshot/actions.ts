@@ -6,6 +6,8 @@ import { addSecret, type Logger } from '../logging/logger.js';
 import type { SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
 import { armState, disarmState, ensureStateDir } from './state.js';
+import { releaseRunLock, requireRunLock, takeRunLock } from './runLock.js';
+import { ANONYMOUS_RUN, describeRun, runKeyFrom, type RunKey } from './runKey.js';
 import { requireZrmConf } from './zrmConfFile.js';
 
 // The five actions on the database host. Nothing is snapshotted: the plugin only arms and disarms
@@ -45,7 +47,7 @@ async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise
   );
 }
 
-async function mount(ctx: LocalContext): Promise<void> {
+async function mount(ctx: LocalContext, run: RunKey): Promise<void> {
   const conf = await requireZrmConf(ctx.env, 'read the database credentials');
   const user = conf.get('user') ?? '';
   if (user === '') throw new ExitError(`ZRM_CONF ${ctx.env.ZRM_CONF} has no user: cannot arm the backup`);
@@ -53,23 +55,42 @@ async function mount(ctx: LocalContext): Promise<void> {
   addSecret(ctx.logger, password);
   const dir = ctx.config.state.dir;
   await ensureStateDir(dir, ctx.logger);
-  await armState(dir, { user, password });
-  ctx.logger.info(`armed ${dir} for database user ${user}`);
+  await requireRunLock(dir, run, ctx.config.state.maxAge, ctx.logger);
+  await armState(dir, { user, password }, new Date(), run);
+  ctx.logger.info(`armed ${dir} for database user ${user}, ${describeRun(run)}`);
+}
+
+/** Which run this call belongs to: from the settings ZRM forwarded (none: the unnamed run). */
+async function runOf(ctx: LocalContext): Promise<RunKey> {
+  if (!ctx.env.ZRM_CONF) return ANONYMOUS_RUN;
+  return runKeyFrom(await requireZrmConf(ctx.env, 'read the backup set'));
 }
 
 export async function runLocalAction(args: SnapshotArgs, ctx: LocalContext): Promise<void> {
   const dir = ctx.config.state.dir;
+  const { logger } = ctx;
   switch (args.action) {
     case 'get-vm-device-details':
       return getVmDeviceDetails(args.options.get('directory') ?? '', ctx);
-    case 'create-snapshot':
-      // A leftover from a run that died before umount must not outlive this one.
-      await ensureStateDir(dir, ctx.logger);
-      return disarmState(dir);
+    case 'create-snapshot': {
+      const run = await runOf(ctx);
+      await ensureStateDir(dir, logger);
+      // Refused while another run holds the host; then a leftover of this run (or of a dead one)
+      // must not outlive this call.
+      await takeRunLock(dir, run, ctx.config.state.maxAge, logger);
+      await disarmState(dir);
+      return;
+    }
     case 'mount':
-      return mount(ctx);
+      return mount(ctx, await runOf(ctx));
     case 'umount':
-    case 'remove-snapshot':
-      return disarmState(dir);
+      await disarmState(dir, await runOf(ctx), logger);
+      return;
+    case 'remove-snapshot': {
+      const run = await runOf(ctx);
+      await disarmState(dir, run, logger);
+      await releaseRunLock(dir, run, logger);
+      return;
+    }
   }
 }

@@ -5,6 +5,7 @@ import { ExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { forwardedParameters, type SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
+import { RUN_KEYS } from './runKey.js';
 import { requireZrmConf } from './zrmConfFile.js';
 
 // With --host the plugin does not act locally: like ZRM's SnapshotCommon it asks the copy plugin
@@ -12,8 +13,11 @@ import { requireZrmConf } from './zrmConfFile.js';
 
 export const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl';
 
-/** ZRM_CONF keys to forward besides user and password, which the copy plugin always adds. */
-const FORWARDED_KEYS: readonly string[] = [];
+/**
+ * ZRM_CONF keys to forward besides user and password, which the copy plugin always adds: the
+ * ones that tell one backup run from another on the database host (runKey.ts).
+ */
+const FORWARDED_KEYS: readonly string[] = RUN_KEYS;
 
 export interface ForwardContext {
   env: NodeJS.ProcessEnv;

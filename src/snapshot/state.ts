@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import { octal, openStateDir, ownUid } from './stateDir.js';
+import { readPrivateLines, removePrivateFile, staleness, writePrivateLines } from './privateFile.js';
+import { ANONYMOUS_RUN, describeRun, sameRun, type RunKey } from './runKey.js';
 
 export { ensureStateDir } from './stateDir.js';
 
 // The "armed" state: between ZRM's mount and umount, the socket server finds here the database
 // credentials ZRM would otherwise have deleted, and runs the backup tool instead of tar.
-// File `running`: line 1 epoch seconds, line 2 user, line 3 password.
+// File `running`: line 1 epoch seconds, line 2 user, line 3 password, then (for a named run, see
+// runKey.ts) line 4 the backup set and line 5 the destination of the run that armed it.
 
 export const STATE_FILE = 'running';
 
@@ -21,91 +20,61 @@ export interface Credentials {
 
 export interface ArmedState extends Credentials {
   armedAt: Date;
+  /** The backup run that armed it. */
+  run: RunKey;
 }
 
-async function requireStateDir(dir: string): Promise<FileHandle> {
-  const handle = await openStateDir(dir);
-  if (handle === null) throw new ExitError(`state directory ${dir} does not exist (create-snapshot makes it)`);
-  return handle;
-}
-
-/** Writes the state file atomically: a private temp file in the same directory, fsync, rename. */
-export async function armState(dir: string, creds: Credentials, now: Date = new Date()): Promise<void> {
+/** Writes the state file atomically (private temp file, fsync, rename). */
+export async function armState(dir: string, creds: Credentials, now: Date = new Date(), run: RunKey = ANONYMOUS_RUN): Promise<void> {
   if (creds.user === '') throw new ExitError('cannot arm: the database user is empty');
   if (/[\r\n]/.test(creds.user) || /[\r\n]/.test(creds.password)) {
     throw new ExitError('cannot arm: the database user or password contains a line break');
   }
-  const dirHandle = await requireStateDir(dir);
-  const tmp = join(dir, `.${STATE_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  const lines = [String(Math.floor(now.getTime() / 1000)), creds.user, creds.password];
+  if (!sameRun(run, ANONYMOUS_RUN)) lines.push(run.set, run.destination);
   try {
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      await fh.chmod(0o600); // whatever the umask
-      await fh.writeFile(`${Math.floor(now.getTime() / 1000)}\n${creds.user}\n${creds.password}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, join(dir, STATE_FILE));
-    await dirHandle.sync();
+    await writePrivateLines(dir, STATE_FILE, lines);
   } catch (err) {
-    await rm(tmp, { force: true });
-    if (err instanceof ExitError) throw err;
+    if (err instanceof ExitError && /does not exist|symbolic link|owned by|not a directory/.test(err.message)) throw err;
     throw new ExitError(`cannot write state file in ${dir}: ${errorMessage(err)}`, undefined, { cause: err });
-  } finally {
-    await dirHandle.close();
   }
 }
 
-/** Removes the state file; nothing to remove (no file, no directory) is fine. */
-export async function disarmState(dir: string): Promise<void> {
-  const dirHandle = await openStateDir(dir);
-  if (dirHandle === null) return;
-  await dirHandle.close();
-  try {
-    await unlink(join(dir, STATE_FILE));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ExitError(`cannot remove state file ${join(dir, STATE_FILE)}: ${errorMessage(err)}`, undefined, { cause: err });
-  }
-}
-
-/** Opens the state file without following a symlink or blocking on a FIFO; null when absent. */
-async function openStateFile(path: string): Promise<FileHandle | null> {
-  try {
-    return await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw new ExitError(`state file ${path} is a symbolic link; refusing to read it (remove it)`);
-    throw new ExitError(`cannot open state file ${path}: ${errorMessage(err)}`, undefined, { cause: err });
-  }
-}
-
-/** Reads the file's text only after checking it is a private regular file of ours. */
-async function readSafely(path: string, fh: FileHandle): Promise<string> {
-  const st = await fh.stat();
-  const refuse = (why: string) => new ExitError(`state file ${path} ${why}; refusing to read it (remove it)`);
-  if (!st.isFile()) throw refuse('is not a regular file');
-  if (st.uid !== ownUid()) throw refuse(`is owned by uid ${st.uid}, not by uid ${ownUid()}`);
-  if (st.mode & 0o077) throw refuse(`has mode ${octal(st.mode)}, open to group or others`);
-  return fh.readFile('utf8');
-}
-
-function parseState(path: string, text: string): ArmedState {
-  const lines = text.split('\n');
-  if (lines.length === 4 && lines[3] === '') lines.pop();
-  const [epoch, user, password] = lines;
-  if (lines.length !== 3 || epoch === undefined || !/^\d+$/.test(epoch) || !user || password === undefined) {
+function parseState(path: string, lines: string[]): ArmedState {
+  const [epoch, user, password, set, destination] = lines;
+  const okLength = lines.length === 3 || lines.length === 5;
+  if (!okLength || epoch === undefined || !/^\d+$/.test(epoch) || !user || password === undefined) {
     throw new ExitError(`state file ${path} is malformed (expected epoch seconds, user, password); remove it`);
   }
-  return { user, password, armedAt: new Date(Number(epoch) * 1000) };
+  return { user, password, armedAt: new Date(Number(epoch) * 1000), run: { set: set ?? '', destination: destination ?? '' } };
+}
+
+async function readState(dir: string): Promise<ArmedState | null> {
+  const lines = await readPrivateLines(dir, STATE_FILE);
+  return lines === null ? null : parseState(join(dir, STATE_FILE), lines);
 }
 
 /**
- * The armed credentials, or null when not armed. A state older than maxAgeSeconds is removed
- * (a run that died before umount must not turn later plain copies into backups). An unsafe
- * state file or directory is refused with an ExitError, and logged.
+ * Removes the state file; nothing to remove (no file, no directory) is fine. With `run`, only
+ * that run's state is removed: one backup run never disarms another (returns false then).
+ */
+export async function disarmState(dir: string, run?: RunKey, logger?: Logger): Promise<boolean> {
+  if (run !== undefined) {
+    const state = await readState(dir).catch(() => null);
+    if (state !== null && !sameRun(state.run, run)) {
+      logger?.warn(`not disarming: ${join(dir, STATE_FILE)} was armed by ${describeRun(state.run)}, not by ${describeRun(run)}`);
+      return false;
+    }
+  }
+  await removePrivateFile(dir, STATE_FILE);
+  return true;
+}
+
+/**
+ * The armed credentials, or null when not armed. A state older than maxAgeSeconds, or stamped
+ * in the future beyond a small clock skew, is removed (a run that died before umount must not
+ * turn later plain copies into backups). An unsafe state file or directory is refused with an
+ * ExitError, and logged.
  */
 export async function readArmedState(
   dir: string,
@@ -114,26 +83,18 @@ export async function readArmedState(
   now: Date = new Date(),
 ): Promise<ArmedState | null> {
   const path = join(dir, STATE_FILE);
-  let state: ArmedState;
+  let state: ArmedState | null;
   try {
-    const dirHandle = await openStateDir(dir);
-    if (dirHandle === null) return null;
-    await dirHandle.close();
-    const fh = await openStateFile(path);
-    if (fh === null) return null;
-    try {
-      state = parseState(path, await readSafely(path, fh));
-    } finally {
-      await fh.close();
-    }
+    state = await readState(dir);
   } catch (err) {
     logger.error(errorMessage(err));
     throw err;
   }
-  const age = Math.floor((now.getTime() - state.armedAt.getTime()) / 1000);
-  if (age > maxAgeSeconds) {
+  if (state === null) return null;
+  const stale = staleness(state.armedAt, maxAgeSeconds, now);
+  if (stale !== null) {
     await disarmState(dir);
-    logger.warn(`removed stale state file ${path}: armed ${age} s ago, older than ${maxAgeSeconds} s`);
+    logger.warn(`removed stale state file ${path}: armed ${stale}`);
     return null;
   }
   return state;

@@ -65,7 +65,11 @@ describe('copy plugin forms through xinetd', () => {
       assert.equal(l.exitCode, 0, l.stderr);
       assert.equal(await readlink(join(backup, 'ZRM_LINKS', 'mysql')), `${src}/mysql`);
       await assert.rejects(lstat(list), 'the list file is the client\'s to delete');
-      const c = await copy(['--source-host', '127.0.0.1', '--source-file', `${backup}/ZRM_LINKS/.`, '--destination-host', 'localhost', '--destination-directory', landed], e());
+      // With nothing armed, ZRM_LINKS itself is refused (it would be a tar of live files).
+      const refused = await copy(['--source-host', '127.0.0.1', '--source-file', `${backup}/ZRM_LINKS/.`, '--destination-host', 'localhost', '--destination-directory', landed], e());
+      assert.notEqual(refused.exitCode, 0);
+      assert.deepEqual(await readdir(landed), []);
+      const c = await copy(['--source-host', '127.0.0.1', '--source-file', `${backup}/ZRM_LINKS/mysql`, '--destination-host', 'localhost', '--destination-directory', landed], e());
       assert.equal(c.exitCode, 0, c.stderr);
       assert.deepEqual((await readdir(join(landed, 'mysql'))).sort(), (await readdir(join(src, 'mysql'))).sort());
       assert.ok((await lstat(join(landed, 'mysql'))).isDirectory(), 'a link was copied instead of its target');

@@ -1,19 +1,48 @@
+import { basename, normalize } from 'node:path';
+import { writeAll } from '../../protocol/io.js';
+import { describeRun, pathBelongsToRun } from '../../snapshot/runKey.js';
 import { readArmedState } from '../../snapshot/state.js';
 import type { Outcome, Session } from '../context.js';
 import { streamBackupTool } from './backupRedirect.js';
 import { streamPathAsTar } from './tarSource.js';
 
+/** ZRM's redirect point: `<backup dir>/ZRM_LINKS/.` (or the directory itself). */
+export function isLinksDir(path: string): boolean {
+  return basename(normalize(`${path}/`)) === 'ZRM_LINKS';
+}
+
+async function refuse(s: Session, message: string): Promise<Outcome> {
+  s.deps.logger.error(message);
+  if (s.protocol === 'v2') await writeAll(s.output, `ERROR ${message}\n`);
+  // A 1.8b5 client cannot hear an error: it gets an empty stream, which our own client rejects.
+  return { ok: false, detail: message };
+}
+
 /**
  * `copy from`: the redirect point. When the snapshot plugin armed the state (ZRM "mounted its
- * snapshot"), whatever path ZRM asked for, the client gets a hot backup from the backup tool.
- * Otherwise it gets a tar of exactly the path asked for (binary logs, replication files).
+ * snapshot"), the client asking for the armed run's ZRM_LINKS gets a hot backup from the backup
+ * tool. ZRM_LINKS with nothing armed is refused: its links point into the live data directory,
+ * and a tar of those files is no backup. Anything else gets a tar of exactly the path asked for
+ * (binary logs, replication files).
  */
 export async function copyFrom(s: Session): Promise<Outcome> {
   const { config, logger } = s.deps;
+  const params = s.header.params;
   const armed = await readArmedState(config.state.dir, config.state.maxAge, logger);
-  if (armed) {
-    logger.info(`copy from '${s.header.params}': snapshot armed at ${armed.armedAt.toISOString()}, running ${config.backup.tool}`);
+  const links = isLinksDir(params);
+  if (armed && (links || armed.run.set === '')) {
+    if (!pathBelongsToRun(params, armed.run)) {
+      return refuse(s, `copy from '${params}' refused: this host is armed for ${describeRun(armed.run)}, and this path is not that run's`);
+    }
+    logger.info(`copy from '${params}': snapshot armed at ${armed.armedAt.toISOString()} by ${describeRun(armed.run)}, running ${config.backup.tool}`);
     return streamBackupTool(s, { user: armed.user, password: armed.password });
   }
-  return streamPathAsTar(s, s.header.params);
+  if (links) {
+    return refuse(
+      s,
+      `copy from '${params}' refused: no backup run is armed on this host (the snapshot plugin's mount did not run here, ` +
+        'or its state expired), and a tar of ZRM_LINKS would copy the live data files, not a backup',
+    );
+  }
+  return streamPathAsTar(s, params);
 }

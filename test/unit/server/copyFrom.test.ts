@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { armState, ensureStateDir } from '../../../src/snapshot/state.js';
 import { LEGACY_CHUNK, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { readV2Frames } from '../../../src/protocol/v2Frames.js';
 import { LEGACY_VERSION, V2_VERSION, collect, header, readerOf, serve, withServerEnv } from './harness.js';
@@ -65,10 +66,10 @@ test('1.8b5 copy from, nothing armed: exactly the old frames of 10240 bytes over
     assert.match(r.log, /action='copy from'.*outcome=OK/);
   }));
 
-test("copy from '<dir>/ZRM_LINKS/.': the directory's contents, with the files its links point to", () =>
+test("copy from a link: the files it points to (tar -h)", () =>
   withServerEnv(async (env) => {
     const backup = join(env.data, 'backup');
-    const links = join(backup, 'ZRM_LINKS');
+    const links = join(backup, 'LINKS');
     const datadir = join(env.data, 'datadir');
     await mkdir(join(datadir, 'shop'), { recursive: true });
     await writeFile(join(datadir, 'shop', 't.ibd'), 'table data');
@@ -82,6 +83,38 @@ test("copy from '<dir>/ZRM_LINKS/.': the directory's contents, with the files it
     const archive = await collect(readV2Frames(readerOf(after)));
     // tar -h: the link is sent as the directory it points to.
     assert.deepEqual((await tarList(archive, true)).sort(), ['- ./shop/t.ibd', 'd ./', 'd ./shop/']);
+  }));
+
+for (const form of ['ZRM_LINKS/.', 'ZRM_LINKS', 'ZRM_LINKS/']) {
+  test(`copy from '<dir>/${form}' with nothing armed is refused, not a tar of live data files (v2 and 1.8b5)`, () =>
+    withServerEnv(async (env) => {
+      const links = join(env.data, 'backup', 'ZRM_LINKS');
+      await mkdir(join(env.data, 'datadir'), { recursive: true });
+      await writeFile(join(env.data, 'datadir', 'ibdata1'), 'live');
+      await mkdir(links, { recursive: true });
+      await symlink(join(env.data, 'datadir'), join(links, 'datadir'));
+      const path = join(env.data, 'backup', form);
+      const v2 = await serve(env, [header(V2_VERSION, 'copy from', path, env.tmp)]);
+      assert.equal(v2.status, 1);
+      const { line, after } = firstLine(v2.output);
+      assert.match(line, /^ERROR copy from .* refused: no backup run is armed on this host/);
+      assert.equal(after.length, 0);
+      const legacy = await serve(env, [header(LEGACY_VERSION, 'copy from', path, env.tmp)]);
+      assert.equal(legacy.status, 1);
+      assert.equal(legacy.output.length, 0, 'no tar of live files');
+      assert.match(legacy.log, /no backup run is armed/);
+    }));
+}
+
+test('copy from ZRM_LINKS of another backup set than the armed one is refused', () =>
+  withServerEnv(async (env) => {
+    await ensureStateDir(env.state);
+    await armState(env.state, { user: 'u', password: 'p' }, new Date(), { set: 'A', destination: join(env.data, 'zrm') });
+    const links = join(env.data, 'zrm', 'B', '20260101', 'ZRM_LINKS');
+    await mkdir(links, { recursive: true });
+    const r = await serve(env, [header(V2_VERSION, 'copy from', `${links}/.`, env.tmp)]);
+    assert.equal(r.status, 1);
+    assert.match(firstLine(r.output).line, /^ERROR .*armed for backup set 'A'.*not that run's/);
   }));
 
 test('v2 copy from: OK tar, raw frames and a trailer that verifies', () =>

@@ -63,7 +63,7 @@ test('with --host, runs the copy plugin with ZRM\'s exact argv and relays its si
       '--action=get-vm-device-details --directory=/srv/data//mysql --sname=zrmsOk ',
     ]);
     assert.equal(r.snapshotConf, `${zrmConf}.rmot`);
-    assert.equal(r.snapshotConfText, '', 'no keys to forward beyond user and password');
+    assert.equal(r.snapshotConfText, 'backup-set\ndestination\n', 'the keys that tell backup runs apart');
     assert.equal(r.snapshotConfMode, 0o600);
     assert.equal(r.zrmConf, zrmConf);
     assert.equal(
@@ -112,7 +112,7 @@ test('a planted .rmot symlink is replaced, not written through', () =>
     await writeFile(victim, 'keep me\n');
     await symlink(victim, `${zrmConf}.rmot`);
     assert.equal(await run(ctx(), ['--action', 'umount', '--host', 'db1']), 0);
-    assert.equal((await recorded()).snapshotConfText, '');
+    assert.equal((await recorded()).snapshotConfText, 'backup-set\ndestination\n');
     assert.equal(await readFile(victim, 'utf8'), 'keep me\n');
     await gone(`${zrmConf}.rmot`);
   }));

@@ -104,7 +104,7 @@ test('armState writes epoch, user, password in a 0600 file, and readArmedState g
     assert.deepEqual(await readdir(dir), [STATE_FILE], 'no temp file left behind');
     const { logger } = memoryLogger();
     const state = await readArmedState(dir, 60, logger, new Date(at.getTime() + 30_000));
-    assert.deepEqual(state, { ...creds, armedAt: at });
+    assert.deepEqual(state, { ...creds, armedAt: at, run: { set: '', destination: '' } });
   }));
 
 test('armState replaces the file by rename, never rewriting it in place', () =>

@@ -1,0 +1,43 @@
+import type { ZrmConf } from '../config/zrmConf.js';
+
+// Which ZRM backup run a snapshot call belongs to. Every call ZRM makes for the fake snapshot
+// carries the same --directory /tmp/zrm-innosnap, --sname null and --dev /dev/null, so those say
+// nothing; what differs between runs is the backup set's settings ZRM writes into ZRM_CONF (the
+// backup host's snapshot plugin forwards these two keys). A run with neither (an unmodified
+// 1.8b5 plugin on the backup host) is the anonymous run ''.
+
+export const RUN_KEYS = ['backup-set', 'destination'] as const;
+
+export interface RunKey {
+  /** ZRM's backup set name; '' when not forwarded. */
+  set: string;
+  /** ZRM's destination (the backup root on the backup host); '' when not forwarded. */
+  destination: string;
+}
+
+export const ANONYMOUS_RUN: RunKey = { set: '', destination: '' };
+
+export function runKeyFrom(conf: ZrmConf | undefined): RunKey {
+  const one = (k: string) => (conf?.get(k) ?? '').replace(/[\r\n]/g, '').trim();
+  return { set: one('backup-set'), destination: one('destination').replace(/\/+$/, '') };
+}
+
+export function sameRun(a: RunKey, b: RunKey): boolean {
+  return a.set === b.set && a.destination === b.destination;
+}
+
+export function describeRun(k: RunKey): string {
+  if (k.set === '' && k.destination === '') return 'an unnamed backup run (no backup-set forwarded)';
+  return `backup set '${k.set}'${k.destination ? ` (destination ${k.destination})` : ''}`;
+}
+
+/**
+ * Whether a `copy from` path is this run's: ZRM copies `<destination>/<set>/<timestamp>/ZRM_LINKS/.`.
+ * An unnamed run matches any path (the old behaviour: nothing to compare with).
+ */
+export function pathBelongsToRun(path: string, k: RunKey): boolean {
+  if (k.destination !== '' && k.set !== '') return path.startsWith(`${k.destination}/${k.set}/`);
+  if (k.set !== '') return path.split('/').includes(k.set);
+  if (k.destination !== '') return path.startsWith(`${k.destination}/`);
+  return true;
+}

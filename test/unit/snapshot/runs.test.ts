@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { armState, ensureStateDir, readArmedState } from '../../../src/snapshot/state.js';
+import { makeTempDir } from '../../helpers/tempDir.js';
+import { makeContext, memoryLogger, runPlugin as run, settle } from './helpers.js';
+
+// Two backup sets of one database host: each run has its own state, one never disarms the other,
+// and a second run is refused clearly while the first holds the host (issue 8, case 1).
+
+async function withRuns(fn: (r: { stateDir: string; as: (set: string | null) => ReturnType<typeof makeContext> }) => Promise<void>): Promise<void> {
+  const tmp = await makeTempDir('zrm-runs-');
+  try {
+    const stateDir = join(tmp.path, 'state');
+    const confs = new Map<string, string>();
+    for (const set of ['A', 'B']) {
+      const path = join(tmp.path, `zrm-${set}.conf`);
+      await writeFile(path, `user=zrm_backup\npassword=pw-${set}\nbackup-set=${set}\ndestination=/var/lib/mysql-zrm/\n`, { mode: 0o600 });
+      confs.set(set, path);
+    }
+    const anonymous = join(tmp.path, 'zrm-anon.conf');
+    await writeFile(anonymous, 'user=someone\npassword=x\n', { mode: 0o600 });
+    await fn({ stateDir, as: (set) => makeContext(stateDir, { ZRM_CONF: set === null ? anonymous : (confs.get(set) ?? '') }) });
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+const armedSet = async (dir: string) => (await readArmedState(dir, 3600, memoryLogger().logger))?.run.set ?? null;
+
+test('runs: a second backup set is refused while the first is running, and cannot disarm it', () =>
+  withRuns(async ({ stateDir, as }) => {
+    assert.equal(await run(as('A'), ['--action', 'create-snapshot', '--dev', '/dev/null', '--sname', 'null']), 0);
+    assert.equal(await run(as('A'), ['--action', 'mount', '--dev', '/dev/null']), 0);
+    assert.equal(await armedSet(stateDir), 'A');
+
+    const b = as('B');
+    assert.equal(await run(b, ['--action', 'create-snapshot', '--dev', '/dev/null', '--sname', 'null']), 1);
+    assert.match(b.stderr.text, /another backup is running on this host: backup set 'A' .*refusing backup set 'B'/);
+    const b2 = as('B');
+    assert.equal(await run(b2, ['--action', 'mount', '--dev', '/dev/null']), 1);
+    assert.match(b2.stderr.text, /another backup is running/);
+    // B's clean-up after its failure, and a stray client's umount, leave A armed.
+    assert.equal(await run(as('B'), ['--action', 'umount']), 0);
+    assert.equal(await run(as('B'), ['--action', 'remove-snapshot']), 0);
+    assert.equal(await run(as(null), ['--action', 'umount']), 0);
+    assert.equal(await armedSet(stateDir), 'A');
+    const state = await readArmedState(stateDir, 3600, memoryLogger().logger);
+    assert.equal(state?.password, 'pw-A');
+
+    // A finishes; then B may run.
+    assert.equal(await run(as('A'), ['--action', 'umount']), 0);
+    assert.equal(await armedSet(stateDir), null);
+    assert.equal(await run(as('A'), ['--action', 'remove-snapshot']), 0);
+    assert.deepEqual(await readdir(stateDir), []);
+    assert.equal(await run(as('B'), ['--action', 'create-snapshot']), 0);
+    assert.equal(await run(as('B'), ['--action', 'mount']), 0);
+    assert.equal(await armedSet(stateDir), 'B');
+  }));
+
+test('runs: the same set after a crashed run takes its own lock back', () =>
+  withRuns(async ({ stateDir, as }) => {
+    assert.equal(await run(as('A'), ['--action', 'create-snapshot']), 0);
+    assert.equal(await run(as('A'), ['--action', 'mount']), 0);
+    assert.equal(await run(as('A'), ['--action', 'create-snapshot']), 0);
+    assert.equal(await armedSet(stateDir), null, 'the leftover state of the dead run is gone');
+  }));
+
+test('runs: a state stamped in the future beyond the allowed skew is stale; a little skew is not', async () => {
+  const tmp = await makeTempDir('zrm-future-');
+  try {
+    const dir = join(tmp.path, 'state');
+    await ensureStateDir(dir);
+    const now = new Date('2026-11-25T12:00:00Z');
+    await armState(dir, { user: 'u', password: 'p' }, new Date(now.getTime() + 60_000));
+    const { logger, lines } = memoryLogger();
+    assert.notEqual(await readArmedState(dir, 3600, logger, now), null, 'a minute of skew is tolerated');
+    await armState(dir, { user: 'u', password: 'p' }, new Date(now.getTime() + 86_400_000));
+    assert.equal(await readArmedState(dir, 3600, logger, now), null);
+    await settle();
+    assert.deepEqual(await readdir(dir), []);
+    assert.ok(lines.some((l) => /^warn: removed stale state file .* in the future/.test(l)), lines.join('\n'));
+  } finally {
+    await tmp.cleanup();
+  }
+});
