@@ -30,7 +30,9 @@ export type WorkerMessage = WorkerResult | WorkerReady;
 
 /** Starts `node worker.js task args`; talk to it over execa's IPC. */
 export function startWorker(task: string, args: object) {
-  return execa(process.execPath, [WORKER, task, JSON.stringify(args)], {
+  // BENCH_CPU_PROF=DIR: every worker writes a V8 CPU profile there (open in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return execa(process.execPath, [...profile, WORKER, task, JSON.stringify(args)], {
     ipc: true,
     stdin: 'ignore',
     stdout: 'pipe',

@@ -1,20 +1,22 @@
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { pluginModeOf, type PluginMode } from './commands/pluginNames.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { socketCopyCommand } from './commands/socketCopy.js';
-import { socketServerCommand } from './commands/socketServer.js';
-import { statusCommand } from './commands/status.js';
 import { VERSION } from './version.js';
 
-function runPlugin(mode: PluginMode, args: string[], configPath?: string): Promise<number> {
+// Each command is imported only when it runs: ZRM starts a plugin about 16 times a backup, and a
+// plugin should not pay for compiling and loading what another plugin (or commander) needs.
+async function runPlugin(mode: PluginMode, args: string[], configPath?: string): Promise<number> {
   switch (mode) {
-    case 'snapshot': return snapshotCommand(args, configPath);
-    case 'socket-copy': return socketCopyCommand(args, configPath);
-    case 'socket-server': return socketServerCommand(configPath);
+    case 'snapshot': return (await import('./commands/snapshot.js')).snapshotCommand(args, configPath);
+    case 'socket-copy': return (await import('./commands/socketCopy.js')).socketCopyCommand(args, configPath);
+    case 'socket-server': return (await import('./commands/socketServer.js')).socketServerCommand(configPath);
   }
 }
 
-function buildProgram(result: { run?: () => Promise<number> }): Command {
+async function statusCommand(configPath?: string): Promise<number> {
+  return (await import('./commands/status.js')).statusCommand(configPath);
+}
+
+function buildProgram(Command: typeof import('commander').Command, result: { run?: () => Promise<number> }): Command {
   const program = new Command('zrm-innobackupex')
     .description('Hot backups with mariabackup / xtrabackup / innobackupex behind MySQL ZRM')
     .version(VERSION, '-V, --version')
@@ -40,7 +42,7 @@ function buildProgram(result: { run?: () => Promise<number> }): Command {
     .command('socket-server')
     .description('serve one connection on stdin/stdout (socket-server.palomino.pl, run by xinetd or systemd)')
     .action(() => {
-      result.run = () => socketServerCommand(configPath());
+      result.run = () => runPlugin('socket-server', [], configPath());
     });
   program
     .command('status')
@@ -56,8 +58,9 @@ export async function main(argv: string[]): Promise<number> {
   const mode = pluginModeOf(argv[1]);
   if (mode) return runPlugin(mode, argv.slice(2));
   const result: { run?: () => Promise<number> } = {};
+  const { Command, CommanderError } = await import('commander');
   try {
-    await buildProgram(result).parseAsync(argv);
+    await buildProgram(Command, result).parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     throw err;

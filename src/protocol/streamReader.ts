@@ -1,13 +1,27 @@
-// A buffered reader over any Readable (a socket, process.stdin, a PassThrough): lines, exact byte
-// counts, then the rest as a stream. Chunks are kept in a queue and sliced, never concatenated
-// as they arrive, so reading a multi-GB stream costs one copy at most.
-import type { Readable } from 'node:stream';
+// The one buffered reader over a byte source (a socket, process.stdin, a PassThrough, a file
+// stream, an async generator): lines, exact byte counts, pieces as they came, then the rest as a
+// stream. Chunks are kept in a queue and sliced, never concatenated as they arrive, so reading a
+// multi-GB stream costs one copy at most. It asks the source for more only when a caller needs
+// more, so what it holds is bounded by the largest single request plus one source piece. What it
+// hands out are views of the source's pieces where it can: the source must not reuse its buffers
+// (Node's streams never do). The wire protocols and the xbstream parser both read through it.
 import { ExitError, ProtocolError, errorMessage } from '../errors.js';
 
 const NEWLINE = 0x0a;
 
+export interface StreamReaderOptions {
+  /**
+   * A failed read of the source becomes a ProtocolError ("read failed: ..."), as a broken
+   * connection should; default true. False passes the source's own error on unchanged.
+   */
+  wrapReadErrors?: boolean;
+  /** Refuse string pieces (a source with an encoding set) instead of taking their UTF-8. */
+  bytesOnly?: boolean;
+}
+
 export class StreamReader {
-  private readonly source: Readable;
+  private readonly source: AsyncIterable<unknown>;
+  private readonly opts: StreamReaderOptions;
   private iterator: AsyncIterator<unknown> | undefined;
   private chunks: Buffer[] = [];
   private head = 0; // index of the first live chunk in `chunks`
@@ -18,14 +32,57 @@ export class StreamReader {
   private scanPos = 0;
   private scanned = 0;
   private eof = false;
+  /** Bytes handed out so far: the stream offset of the next byte. */
+  position = 0;
 
-  constructor(source: Readable) {
+  constructor(source: AsyncIterable<unknown>, opts: StreamReaderOptions = {}) {
     this.source = source;
+    this.opts = opts;
   }
 
   /** Bytes received but not yet read. */
   get bufferedLength(): number {
     return this.buffered;
+  }
+
+  /** Same as bufferedLength. */
+  get available(): number {
+    return this.buffered;
+  }
+
+  /** Waits until `n` bytes are buffered; false if the input ends first. */
+  async ensure(n: number): Promise<boolean> {
+    while (this.buffered < n) {
+      if (!(await this.fill())) return false;
+    }
+    return true;
+  }
+
+  /** Removes and returns `n` buffered bytes (call ensure(n) first). */
+  take(n: number): Buffer {
+    if (n > this.buffered) throw new RangeError(`take(${n}) with only ${this.buffered} bytes buffered`);
+    if (n === 0) return Buffer.alloc(0);
+    return this.takeBuffered(n);
+  }
+
+  /** Removes and returns up to `max` buffered bytes from one source piece, without copying. */
+  takeSome(max: number): Buffer {
+    if (this.buffered === 0 || max <= 0) return Buffer.alloc(0);
+    const first = this.chunks[this.head] as Buffer;
+    return this.takeBuffered(Math.min(max, first.length - this.offset));
+  }
+
+  /** Drops what is buffered and tells the source we are done (closes a file stream, say). */
+  async close(): Promise<void> {
+    this.chunks = [];
+    this.head = 0;
+    this.offset = 0;
+    this.buffered = 0;
+    this.scanned = 0;
+    if (!this.eof) {
+      this.eof = true;
+      await this.iterator?.return?.();
+    }
   }
 
   /**
@@ -38,7 +95,7 @@ export class StreamReader {
       const at = this.findNewline();
       if (at >= 0) {
         if (at > maxLength) throw new ProtocolError(`line longer than ${maxLength} bytes`);
-        const line = this.take(at + 1);
+        const line = this.takeBuffered(at + 1);
         return line.toString('utf8', 0, at);
       }
       if (this.buffered > maxLength) throw new ProtocolError(`line longer than ${maxLength} bytes`);
@@ -58,7 +115,7 @@ export class StreamReader {
         throw new ProtocolError(`connection closed after ${this.buffered} of ${n} expected bytes`);
       }
     }
-    return this.take(n);
+    return this.takeBuffered(n);
   }
 
   /**
@@ -70,7 +127,7 @@ export class StreamReader {
       if (!(await this.fill())) return null;
     }
     const first = this.chunks[this.head] as Buffer;
-    return this.take(Math.min(max, first.length - this.offset));
+    return this.takeBuffered(Math.min(max, first.length - this.offset));
   }
 
   /** The next n bytes if they are already buffered, without consuming them; otherwise null. */
@@ -92,10 +149,10 @@ export class StreamReader {
   async *rest(): AsyncGenerator<Buffer> {
     while (this.buffered > 0) {
       const first = this.chunks[this.head] as Buffer;
-      yield this.take(first.length - this.offset);
+      yield this.takeBuffered(first.length - this.offset);
     }
     while (await this.fill()) {
-      const chunk = this.take(this.buffered);
+      const chunk = this.takeBuffered(this.buffered);
       if (chunk.length > 0) yield chunk;
     }
   }
@@ -109,7 +166,7 @@ export class StreamReader {
       result = await this.iterator.next();
     } catch (err) {
       this.eof = true;
-      if (err instanceof ExitError) throw err;
+      if (err instanceof ExitError || this.opts.wrapReadErrors === false) throw err;
       throw new ProtocolError(`read failed: ${errorMessage(err)}`, { cause: err });
     }
     if (result.done) {
@@ -117,7 +174,10 @@ export class StreamReader {
       return false;
     }
     const value = result.value;
-    const chunk = Buffer.isBuffer(value) ? value : Buffer.from(value as string);
+    if (typeof value === 'string' && this.opts.bytesOnly) throw new TypeError('the source must yield bytes, not strings');
+    const chunk = Buffer.isBuffer(value) ? value
+      : value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+      : Buffer.from(value as string);
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
@@ -143,7 +203,8 @@ export class StreamReader {
   }
 
   // Removes and returns the next n buffered bytes (n <= buffered); copies only across chunks.
-  private take(n: number): Buffer {
+  private takeBuffered(n: number): Buffer {
+    this.position += n;
     const first = this.chunks[this.head] as Buffer;
     let out: Buffer;
     if (first.length - this.offset >= n) {

@@ -1,11 +1,12 @@
 import { open, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { execa } from 'execa';
+import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { forwardedParameters, type SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
 import { RUN_KEYS } from './runKey.js';
+import { isOurCopyPlugin, runCopyPluginInProcess } from './forwardInProcess.js';
 import { requireZrmConf } from './zrmConfFile.js';
 
 // With --host the plugin does not act locally: like ZRM's SnapshotCommon it asks the copy plugin
@@ -24,6 +25,34 @@ export interface ForwardContext {
   logger: Logger;
   stdout: Writable;
   stderr: Writable;
+  /** Our settings: given, our own copy plugin runs in this process instead of a new one. */
+  config?: AppConfig;
+}
+
+interface CopyPluginRun {
+  failed: boolean;
+  why: string;
+}
+
+/** Spawns the configured copy plugin (anyone's) and relays its output byte for byte. */
+async function spawnCopyPlugin(copyPlugin: string, argv: string[], env: NodeJS.ProcessEnv, ctx: ForwardContext): Promise<CopyPluginRun> {
+  const { execa } = await import('execa');
+  const result = await execa(copyPlugin, argv, {
+    env,
+    extendEnv: false,
+    stdin: 'ignore',
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    reject: false,
+  });
+  // ZRM reads get-vm-device-details' answer from our stdout: pass it on byte for byte.
+  await writeAll(ctx.stdout, Buffer.from(result.stdout));
+  await writeAll(ctx.stderr, Buffer.from(result.stderr));
+  const why =
+    result.exitCode !== undefined ? `exit status ${result.exitCode}`
+    : result.signal !== undefined ? `signal ${result.signal}`
+    : (result.originalMessage ?? result.shortMessage ?? '');
+  return { failed: result.failed, why };
 }
 
 /** Creates the .rmot file afresh (never through a planted file or symlink), private to us. */
@@ -47,24 +76,16 @@ export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Pr
   try {
     await writeKeyList(keyList, FORWARDED_KEYS);
     ctx.logger.info(`forwarding ${args.action} to ${host} through ${copyPlugin}`);
-    const result = await execa(copyPlugin, ['--snapshot-command', '--host', host, '--snapshot-parameters', params], {
-      env: { ...ctx.env, SNAPSHOT_CONF: keyList },
-      extendEnv: false,
-      stdin: 'ignore',
-      encoding: 'buffer',
-      stripFinalNewline: false,
-      reject: false,
-    });
-    // ZRM reads get-vm-device-details' answer from our stdout: pass it on byte for byte.
-    await writeAll(ctx.stdout, Buffer.from(result.stdout));
-    await writeAll(ctx.stderr, Buffer.from(result.stderr));
-    if (result.failed) {
-      const why =
-        result.exitCode !== undefined ? `exit status ${result.exitCode}`
-        : result.signal !== undefined ? `signal ${result.signal}`
-        : (result.originalMessage ?? result.shortMessage);
-      throw new ExitError(`${args.action} on ${host} failed: copy plugin ${copyPlugin}: ${why}`);
+    const argv = ['--snapshot-command', '--host', host, '--snapshot-parameters', params];
+    const env = { ...ctx.env, SNAPSHOT_CONF: keyList };
+    let run: CopyPluginRun;
+    if (ctx.config && (await isOurCopyPlugin(copyPlugin))) {
+      const code = await runCopyPluginInProcess(argv, { env, config: ctx.config, logger: ctx.logger, stdout: ctx.stdout, stderr: ctx.stderr });
+      run = { failed: code !== 0, why: `exit status ${code}` };
+    } else {
+      run = await spawnCopyPlugin(copyPlugin, argv, env, ctx);
     }
+    if (run.failed) throw new ExitError(`${args.action} on ${host} failed: copy plugin ${copyPlugin}: ${run.why}`);
   } catch (err) {
     if (err instanceof ExitError) throw err;
     throw new ExitError(`cannot forward ${args.action} to ${host}: ${errorMessage(err)}`, undefined, { cause: err });

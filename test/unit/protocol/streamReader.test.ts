@@ -112,3 +112,51 @@ test('peek looks ahead across pieces without consuming, and never waits', async 
   assert.equal(spread.peek(7), null);
   assert.equal((await spread.readExact(6))?.toString(), 'abcdef');
 });
+
+test('one reader for lines and exact counts: ensure/take/takeSome keep position, mix with readLine', async () => {
+  for (const size of [1, 3, 7, 1000]) {
+    const r = readerOf('head\nABCDEFGHIJ', size);
+    assert.equal(await r.readLine(), 'head');
+    assert.equal(r.position, 5);
+    assert.equal(await r.ensure(4), true);
+    assert.equal(r.take(4).toString(), 'ABCD');
+    assert.equal(r.position, 9);
+    assert.equal(await r.ensure(1), true);
+    const some = r.takeSome(100);
+    assert.ok(some.length >= 1 && some.length <= Math.min(size, 6), `takeSome gave ${some.length} with pieces of ${size}`);
+    assert.equal(r.position, 9 + some.length);
+    assert.equal(await r.ensure(100), false, 'EOF before 100 more bytes');
+    assert.equal(r.take(r.available).toString(), 'ABCDEFGHIJ'.slice(4 + some.length));
+    assert.throws(() => r.take(1), RangeError);
+  }
+});
+
+test('a read error is a ProtocolError by default, passed on as it is with wrapReadErrors: false', async () => {
+  const failing = async function* (): AsyncGenerator<Buffer> {
+    yield Buffer.from('ab');
+    throw new Error('disk on fire');
+  };
+  const wrapped = new StreamReader(failing());
+  await assert.rejects(wrapped.ensure(3), (err: unknown) => err instanceof ProtocolError && /read failed: disk on fire/.test(err.message));
+  const raw = new StreamReader(failing(), { wrapReadErrors: false });
+  await assert.rejects(raw.ensure(3), (err: unknown) => !(err instanceof ProtocolError) && (err as Error).message === 'disk on fire');
+  const strict = new StreamReader(Readable.from(['text'], { objectMode: true }), { bytesOnly: true });
+  await assert.rejects(strict.ensure(1), TypeError);
+});
+
+test('close() stops the source', async () => {
+  let closed = false;
+  const source = (async function* (): AsyncGenerator<Buffer> {
+    try {
+      for (;;) yield Buffer.from('xyz');
+    } finally {
+      closed = true;
+    }
+  })();
+  const r = new StreamReader(source);
+  assert.equal(await r.ensure(5), true);
+  await r.close();
+  assert.equal(closed, true);
+  assert.equal(r.available, 0);
+  assert.equal(await r.ensure(1), false);
+});
