@@ -4,6 +4,7 @@ import { snapshotCommand } from './commands/snapshot.js';
 import { socketCopyCommand } from './commands/socketCopy.js';
 import { socketServerCommand } from './commands/socketServer.js';
 import { statusCommand } from './commands/status.js';
+import { registerRestoreCommands } from './commands/restoreCli.js';
 import { VERSION } from './version.js';
 
 function runPlugin(mode: PluginMode, args: string[], configPath?: string): Promise<number> {
@@ -48,6 +49,7 @@ function buildProgram(result: { run?: () => Promise<number> }): Command {
     .action(() => {
       result.run = () => statusCommand(configPath());
     });
+  registerRestoreCommands(program, configPath, (run) => (result.run = run));
   return program;
 }
 

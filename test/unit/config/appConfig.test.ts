@@ -51,6 +51,7 @@ test('every key is read, trimmed and converted', () => {
       'protocol = legacy',
       'connect_timeout = 7',
       'idle_timeout = 8',
+      'prepare = yes',
       '[log]',
       'server_log = /l/s.log',
       'tool_log = /l/t.log',
@@ -72,7 +73,7 @@ test('every key is read, trimmed and converted', () => {
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
     server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5 },
-    client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8 },
+    client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8, prepare: true },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
   });
 });
