@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { pluginModeOf, type PluginMode } from './commands/pluginNames.js';
+import { registerRestoreCommands } from './commands/restoreCli.js';
 import { VERSION } from './version.js';
 
 // Each command is imported only when it runs: ZRM starts a plugin about 16 times a backup, and a
@@ -50,6 +51,7 @@ function buildProgram(Command: typeof import('commander').Command, result: { run
     .action(() => {
       result.run = () => statusCommand(configPath());
     });
+  registerRestoreCommands(program, configPath, (run) => (result.run = run));
   return program;
 }
 

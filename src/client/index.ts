@@ -13,6 +13,7 @@ import { countedLines, exchangeStatus } from './forms/statusRequest.js';
 import { runLocalHotcopy } from './forms/localHotcopy.js';
 import { printLines } from './output.js';
 import { remoteFor } from './remote.js';
+import { onBackupLanded } from '../restore/landed.js';
 
 type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
 
@@ -30,6 +31,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
     await requireLocalDir(req.destinationDirectory);
     const conv = await open(ctx, conf, req.sourceHost ?? '', 'copy from', req.sourceFile);
     const r = await receiveStream(conv, req.destinationDirectory);
+    await onBackupLanded(req.destinationDirectory, r, { host: req.sourceHost ?? '', path: req.sourceFile }, { ...ctx, zrmConf: conf });
     await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${req.sourceHost}:${req.sourceFile} to ${req.destinationDirectory}`]);
     return 0;
   }

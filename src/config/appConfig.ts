@@ -60,6 +60,8 @@ export interface AppConfig {
     connectTimeout: number;
     /** Seconds without a byte from the server before the copy is abandoned. */
     idleTimeout: number;
+    /** Prepare a hot backup right after it lands (src/restore/landed.ts). */
+    prepare: boolean;
   };
   log: {
     serverLog: string;
@@ -96,7 +98,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     headerTimeout: 30,
     allowedClients: ['127.0.0.0/8', '::1'],
   },
-  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
+  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false },
   log: {
     serverLog: '/var/log/socket-server.log',
     toolLog: '/var/log/innobackupex.log',
@@ -201,6 +203,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
       connectTimeout: int(raw.client, 'connect_timeout', d.client.connectTimeout, 1, 3600),
       idleTimeout: int(raw.client, 'idle_timeout', d.client.idleTimeout, 1, 86400),
+      prepare: bool(raw.client, 'prepare', d.client.prepare),
     },
     log: {
       serverLog: absPath(raw.log, 'server_log', d.log.serverLog, false),

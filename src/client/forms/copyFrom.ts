@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { StreamFormat } from '../../backupTool/types.js';
 import { ExitError, ProtocolError } from '../../errors.js';
 import { readLegacyFrames } from '../../protocol/legacyFrames.js';
-import { readV2Frames } from '../../protocol/v2Frames.js';
+import { readV2Frames, type Trailer } from '../../protocol/v2Frames.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import { awaitServerClose, type Conversation } from '../connection.js';
 
@@ -12,16 +12,18 @@ export async function requireLocalDir(dir: string): Promise<void> {
 }
 
 /** Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in. */
-export async function receiveStream(conv: Conversation, dest: string): Promise<{ bytes: number; format: StreamFormat }> {
+export async function receiveStream(conv: Conversation, dest: string): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
   let format: StreamFormat = 'tar';
   if (conv.protocol === 'v2') {
     if (conv.greeting !== 'tar' && conv.greeting !== 'xbstream') throw new ProtocolError(`unknown stream format '${conv.greeting}'`);
     format = conv.greeting;
   }
-  const frames = conv.protocol === 'v2' ? readV2Frames(conv.reader) : readLegacyFrames(conv.reader);
+  // The v2 trailer (checked by readV2Frames) is kept for the backup's metadata.
+  let trailer: Trailer | undefined;
+  const frames = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
   try {
     const r = await receiveIntoDir(frames, format, dest);
-    return { bytes: r.bytes, format };
+    return { bytes: r.bytes, format, ...(trailer ? { sha256: trailer.sha256 } : {}) };
   } finally {
     // Failed or not: give the server its moment to log and hang up before ZRM's next call.
     await awaitServerClose(conv.socket);
