@@ -8,6 +8,7 @@ import { writeAll } from '../protocol/io.js';
 import { formatRequestHeader, type RequestHeader } from '../protocol/request.js';
 import type { StreamReader } from '../protocol/streamReader.js';
 import type { ServerDeps, ServerIo, WireProtocol } from '../server/context.js';
+import type { HeaderDeadline } from '../server/headerDeadline.js';
 import { loadSecret } from './privateFile.js';
 import { readRawLine } from './rawLine.js';
 import { channelBinding, endTls, loadTlsMaterial, upgradeServer } from './tlsUpgrade.js';
@@ -125,11 +126,15 @@ async function challenge(conn: ServerIo, serverNonce: Buffer, features: Feature[
 }
 
 /** Admits the connection, serves it, ends it; a refused connection gets one log line. */
-export async function withAdmission(io: ServerIo, deps: ServerDeps, serve: (gate: RequestGate) => Promise<number>): Promise<number> {
+export async function withAdmission(io: ServerIo, deps: ServerDeps, deadline: HeaderDeadline, serve: (gate: RequestGate) => Promise<number>): Promise<number> {
   let gate: RequestGate;
   try {
     gate = await admitConnection(io, deps);
   } catch (err) {
+    if (deadline.expired()) {
+      deps.logger.error(`peer=${deps.peer} version=? action='?' outcome=FAILED failed: ${deadline.message()}`);
+      return 1;
+    }
     deps.logger.error(`peer=${deps.peer} version=? action='?' outcome=FAILED refused before the request: ${errorMessage(err)}`);
     return 1;
   }

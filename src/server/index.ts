@@ -8,7 +8,7 @@ import { StreamReader } from '../protocol/streamReader.js';
 import type { Outcome, ServerDeps, ServerIo, Session, WireProtocol } from './context.js';
 import { sendV2Error, sendV2Greeting } from './reply.js';
 import { acceptedVersions, readRequestHeader, VersionRefused } from './header.js';
-import { startHeaderDeadline } from './headerDeadline.js';
+import { startHeaderDeadline, type HeaderDeadline } from './headerDeadline.js';
 import { copyBetween } from './actions/copyBetween.js';
 import { copyFrom } from './actions/copyFrom.js';
 import { copyTo } from './actions/copyTo.js';
@@ -47,14 +47,20 @@ async function pickTmpdir(requested: string, fallback: string): Promise<string> 
  * status. Nothing is written to `io.output` but protocol; every outcome goes to the log.
  */
 export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number> {
-  return withAdmission(io, deps, (gate) => serveRequest(gate.io, deps, gate));
+  // Armed on the raw connection, so it covers the hello and authentication too: a client that
+  // drips its first line must not hold an xinetd instance either.
+  const headerDeadline = startHeaderDeadline(io.input, deps.config.server.headerTimeout);
+  try {
+    return await withAdmission(io, deps, headerDeadline, (gate) => serveRequest(gate.io, deps, gate, headerDeadline));
+  } finally {
+    headerDeadline.stop();
+  }
 }
 
-async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate): Promise<number> {
+async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate, headerDeadline: HeaderDeadline): Promise<number> {
   const started = Date.now();
   const { logger } = deps;
   const reader = new StreamReader(io.input);
-  const headerDeadline = startHeaderDeadline(io.input, deps.config.server.headerTimeout);
   let session: Session | undefined;
   let protocol: WireProtocol | undefined;
   // Set while the client waits for a status block that the action has not sent yet.
