@@ -98,7 +98,8 @@ test('our copy plugin runs in-process: the same request on the wire, no new proc
     const lines = srv.requests[0] as string[];
     assert.deepEqual(lines.slice(0, 3), [V2_VERSION, 'snapshot', '--action=get-vm-device-details --directory=/srv/data --sname=zrmsOk ']);
     assert.equal(lines[4], '/usr/bin');
-    assert.deepEqual(lines.slice(5), ['/usr/share/mysql-zrm/plugins/inno-snapshot.pl', '2', 'user=zrm_backup', 'password=pw']);
+    // The run keys (runKey.ts) come first, empty when ZRM_CONF lacks them, as the spawned plugin sends them.
+    assert.deepEqual(lines.slice(5), ['/usr/share/mysql-zrm/plugins/inno-snapshot.pl', '4', 'backup-set=', 'destination=', 'user=zrm_backup', 'password=pw']);
     assert.equal(ctx.stdout.text, SIX_LINES.map((l) => `${l}\n`).join(''));
     assert.equal(ctx.stderr.text, '');
     await gone(`${zrmConf}.rmot`);
