@@ -59,7 +59,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
   }
   rememberCrashLog(config.log.serverLog);
   const { logger, toolLog } = quietLoggers(config);
-  const refusal = clientRefusal(io.input, process.env, config.server.allowedClients);
+  const refusal = clientRefusal(io.input, process.env, config.server.allowedClients, fstatSync(0).isSocket());
   if (refusal) {
     // Hung up on before the request is read: a refused client learns nothing from us.
     logger.error(refusal);

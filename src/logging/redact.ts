@@ -15,8 +15,8 @@ const PATTERNS: RegExp[] = [
   new RegExp(String.raw`(--password(?:=|\s+))(?:${VALUE})`, 'gi'),
   // "password":"..." (JSON)
   /("password"\s*:\s*)"(?:[^"\\\n]|\\.)*"/gi,
-  // password=VALUE, password: VALUE, MYSQL_PWD=VALUE
-  new RegExp(String.raw`((?<![-\w])(?:password|mysql_pwd)\s*[=:]\s*)(?:${VALUE})`, 'gi'),
+  // password=VALUE, password: VALUE, MYSQL_PWD=VALUE; not MySQL's "(using password: YES)"
+  new RegExp(String.raw`((?<![-\w])(?<!using )(?:password|mysql_pwd)\s*[=:]\s*)(?:${VALUE})`, 'gi'),
 ];
 
 export function redact(text: string, secrets: readonly string[] = []): string {

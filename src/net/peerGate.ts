@@ -9,15 +9,16 @@ import { addressAllowed } from './cidr.js';
  * Accept=yes); xinetd's REMOTE_HOST only when stdin is no socket; undefined when neither
  * (a pipe from a local user, not a network client).
  */
-export function peerAddress(input: Readable, env: NodeJS.ProcessEnv): string | undefined {
-  if (input instanceof Socket) return input.remoteAddress ?? '';
+export function peerAddress(input: Readable, env: NodeJS.ProcessEnv, network = input instanceof Socket): string | undefined {
+  // Node gives a pipe on stdin as a net.Socket too: only a real socket (fstat) has a peer.
+  if (network && input instanceof Socket) return input.remoteAddress ?? '';
   const fromXinetd = env.REMOTE_HOST?.trim();
   return fromXinetd ? fromXinetd : undefined;
 }
 
 /** Why this client is refused, or undefined when it may go on. */
-export function clientRefusal(input: Readable, env: NodeJS.ProcessEnv, allowed: readonly string[]): string | undefined {
-  const address = peerAddress(input, env);
+export function clientRefusal(input: Readable, env: NodeJS.ProcessEnv, allowed: readonly string[], network?: boolean): string | undefined {
+  const address = peerAddress(input, env, network);
   if (address === undefined) return undefined;
   if (address === '') return 'refused a connection whose peer address is unknown (socket already closed?)';
   if (addressAllowed(address, allowed)) return undefined;

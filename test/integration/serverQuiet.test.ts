@@ -60,7 +60,13 @@ test('an uncaught exception in server mode is logged with its stack, then the pr
     await writeFile(conf, `[log]\nserver_log = ${log}\ntool_log = ${join(tmp.path, 't.log')}\n`);
     // A fault from outside the request's own promise chain, once the server is reading the request.
     const preload = join(tmp.path, 'throw-later.mjs');
-    await writeFile(preload, "setTimeout(() => { throw new Error('injected fault password=S3cret'); }, 300);\n");
+    // Thrown once the server has opened its log (it knows where to write by then), however slow
+    // the machine is: a fixed delay fires before start-up on a loaded machine.
+    await writeFile(
+      preload,
+      `import { existsSync } from 'node:fs';\n` +
+        `const t = setInterval(() => { if (existsSync(${JSON.stringify(log)})) { clearInterval(t); setTimeout(() => { throw new Error('injected fault password=S3cret'); }, 100); } }, 20);\n`,
+    );
     const slow = await execa(process.execPath, ['--import', preload, MAIN_JS, 'socket-server'], {
       input: undefined,
       stdin: 'pipe',

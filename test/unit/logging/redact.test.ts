@@ -63,6 +63,12 @@ test('password= settings and MYSQL_PWD are masked; other words are not', () => {
   assert.equal(redact('--password-file=/etc/x --passwords are fine'), '--password-file=/etc/x --passwords are fine');
 });
 
+test("MySQL's '(using password: YES)' is no password: the access-denied message stays readable", () => {
+  const line = "Access denied for user 'zrm_backup'@'localhost' (using password: YES)";
+  assert.equal(redact(line), line);
+  assert.equal(redact('(using password: NO) password: s3cret'), '(using password: NO) password: ***');
+});
+
 test('in the log file: odd passwords given as options never appear', async () => {
   const tmp = await makeTempDir();
   try {
