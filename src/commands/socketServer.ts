@@ -1,6 +1,5 @@
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { dirname } from 'node:path';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
@@ -66,7 +65,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     });
   }
   try {
-    return await runServer(io, { config, logger, toolLog, env: process.env, peer, selfDir: process.argv[1] ? dirname(process.argv[1]) : undefined });
+    return await runServer(io, { config, logger, toolLog, env: process.env, peer });
   } catch (err) {
     logger.error(`socket-server crashed: ${(err as Error).stack ?? String(err)}`);
     return 1;

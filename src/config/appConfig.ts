@@ -48,6 +48,10 @@ export interface AppConfig {
     idleTimeout: number;
     /** Seconds the whole request (header and extra lines) has to arrive in. */
     headerTimeout: number;
+    /** Hosts `copy between` may send to or fetch from; empty: `copy between` is refused. */
+    copyBetweenHosts: string[];
+    /** The snapshot plugin the `snapshot` action runs; empty: our own, in-process. */
+    snapshotPlugin: string;
   };
   client: {
     protocol: ClientProtocol;
@@ -83,6 +87,8 @@ export const DEFAULT_CONFIG: AppConfig = {
     acceptLegacy: true,
     idleTimeout: 3600,
     headerTimeout: 30,
+    copyBetweenHosts: [],
+    snapshotPlugin: '',
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
   log: {
@@ -180,6 +186,8 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
       idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
       headerTimeout: int(raw.server, 'header_timeout', d.server.headerTimeout, 1, 3600),
+      copyBetweenHosts: str(raw.server, 'copy_between_hosts', '').split(/[\s,]+/).filter((h) => h !== ''),
+      snapshotPlugin: absPath(raw.server, 'snapshot_plugin', d.server.snapshotPlugin),
     },
     client: {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
