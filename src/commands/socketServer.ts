@@ -5,6 +5,7 @@ import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
 import { runServer } from '../server/index.js';
 import { rememberCrashLog } from '../server/crashLog.js';
+import { startRequestWatchdog } from '../server/watchdog.js';
 import type { ServerIo } from '../server/context.js';
 
 /**
@@ -56,6 +57,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     throw err;
   }
   rememberCrashLog(config.log.serverLog);
+  const watchdog = startRequestWatchdog(config.server.requestTimeout, config.log.serverLog);
   const { logger, toolLog } = quietLoggers(config);
   if (io.input instanceof Socket) {
     // A client that goes silent must not hold the service's only instance for ever.
@@ -64,15 +66,19 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
       (io.input as Socket).destroy();
     });
   }
+  let code = 1;
   try {
-    return await runServer(io, { config, logger, toolLog, env: process.env, peer });
+    code = await runServer(io, { config, logger, toolLog, env: process.env, peer });
   } catch (err) {
     logger.error(`socket-server crashed: ${(err as Error).stack ?? String(err)}`);
-    return 1;
   } finally {
     // Logs first: once the client sees us hang up, we are about to exit. xinetd with
     // `instances = 1` refuses the next connection while this process is still alive.
-    await Promise.all([flushLogger(logger), flushLogger(toolLog)]);
+    await Promise.all([flushLogger(logger), flushLogger(toolLog), watchdog.stop()]);
+    // Set now: closing the socket can leave nothing for the event loop to wait on, and Node
+    // then exits before this function returns (it used to exit 0 after a failed request).
+    process.exitCode = code;
     await close();
   }
+  return code;
 }

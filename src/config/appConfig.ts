@@ -48,6 +48,8 @@ export interface AppConfig {
     idleTimeout: number;
     /** Seconds the whole request (header and extra lines) has to arrive in. */
     headerTimeout: number;
+    /** Seconds one connection may last, whatever it does (busy or not); then it is ended. */
+    requestTimeout: number;
     /** Hosts `copy between` may send to or fetch from; empty: `copy between` is refused. */
     copyBetweenHosts: string[];
     /** The snapshot plugin the `snapshot` action runs; empty: our own, in-process. */
@@ -87,6 +89,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     acceptLegacy: true,
     idleTimeout: 3600,
     headerTimeout: 30,
+    requestTimeout: 86400,
     copyBetweenHosts: [],
     snapshotPlugin: '',
   },
@@ -186,6 +189,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
       idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
       headerTimeout: int(raw.server, 'header_timeout', d.server.headerTimeout, 1, 3600),
+      requestTimeout: int(raw.server, 'request_timeout', d.server.requestTimeout, 1, 30 * 86400),
       copyBetweenHosts: str(raw.server, 'copy_between_hosts', '').split(/[\s,]+/).filter((h) => h !== ''),
       snapshotPlugin: absPath(raw.server, 'snapshot_plugin', d.server.snapshotPlugin),
     },
