@@ -2,6 +2,7 @@ import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
+import { withDatabaseRoots } from '../config/databaseRoots.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
 import { runServer } from '../server/index.js';
 import { rememberCrashLog } from '../server/crashLog.js';
@@ -50,7 +51,7 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
   const { io, peer, close } = connectionIo();
   let config: AppConfig;
   try {
-    config = withUsableStateDir(loadAppConfig(configPath, process.env));
+    config = await withDatabaseRoots(withUsableStateDir(loadAppConfig(configPath, process.env)));
   } catch (err) {
     // No config, no log file: the only trace left is the journal/xinetd log via the exit status.
     await close();

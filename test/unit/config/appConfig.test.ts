@@ -75,7 +75,7 @@ test('every key is read, trimmed and converted', () => {
       tmpDir: '/srv/tmp',
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
-    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl' },
+    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], allowedRootsAuto: false, pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl' },
     client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8 },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
   });
