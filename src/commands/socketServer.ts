@@ -1,12 +1,13 @@
 import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { dirname } from 'node:path';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
+import { withDatabaseRoots } from '../config/databaseRoots.js';
 import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
 import { clientRefusal } from '../net/peerGate.js';
 import { runServer } from '../server/index.js';
 import { rememberCrashLog } from '../server/crashLog.js';
+import { startRequestWatchdog } from '../server/watchdog.js';
 import type { ServerIo } from '../server/context.js';
 
 /**
@@ -51,13 +52,14 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
   const { io, peer, close } = connectionIo();
   let config: AppConfig;
   try {
-    config = withUsableStateDir(loadAppConfig(configPath, process.env));
+    config = await withDatabaseRoots(withUsableStateDir(loadAppConfig(configPath, process.env)));
   } catch (err) {
     // No config, no log file: the only trace left is the journal/xinetd log via the exit status.
     await close();
     throw err;
   }
   rememberCrashLog(config.log.serverLog);
+  const watchdog = startRequestWatchdog(config.server.requestTimeout, config.log.serverLog);
   const { logger, toolLog } = quietLoggers(config);
   const refusal = clientRefusal(io.input, process.env, config.server.allowedClients, fstatSync(0).isSocket());
   if (refusal) {
@@ -74,15 +76,19 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
       (io.input as Socket).destroy();
     });
   }
+  let code = 1;
   try {
-    return await runServer(io, { config, logger, toolLog, env: process.env, peer, selfDir: process.argv[1] ? dirname(process.argv[1]) : undefined });
+    code = await runServer(io, { config, logger, toolLog, env: process.env, peer });
   } catch (err) {
     logger.error(`socket-server crashed: ${(err as Error).stack ?? String(err)}`);
-    return 1;
   } finally {
     // Logs first: once the client sees us hang up, we are about to exit. xinetd with
     // `instances = 1` refuses the next connection while this process is still alive.
-    await Promise.all([flushLogger(logger), flushLogger(toolLog)]);
+    await Promise.all([flushLogger(logger), flushLogger(toolLog), watchdog.stop()]);
+    // Set now: closing the socket can leave nothing for the event loop to wait on, and Node
+    // then exits before this function returns (it used to exit 0 after a failed request).
+    process.exitCode = code;
     await close();
   }
+  return code;
 }

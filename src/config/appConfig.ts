@@ -44,6 +44,8 @@ export interface AppConfig {
     port: number;
     /** Absolute directories the server may read from or write to. */
     allowedRoots: string[];
+    /** `auto` was among allowed_roots: the database's own directories are added at start. */
+    allowedRootsAuto: boolean;
     /** Where the snapshot plugin lives; /etc/mysql-zrm/plugin-path wins when present. */
     pluginDir: string;
     /** Accept 1.8b5_palomino clients. */
@@ -54,6 +56,12 @@ export interface AppConfig {
     headerTimeout: number;
     /** CIDRs a client's address must be in (checked on the socket before the request is read). */
     allowedClients: string[];
+    /** Seconds one connection may last, whatever it does (busy or not); then it is ended. */
+    requestTimeout: number;
+    /** Hosts `copy between` may send to or fetch from; empty: `copy between` is refused. */
+    copyBetweenHosts: string[];
+    /** The snapshot plugin the `snapshot` action runs; empty: our own, in-process. */
+    snapshotPlugin: string;
   };
   client: {
     protocol: ClientProtocol;
@@ -91,12 +99,16 @@ export const DEFAULT_CONFIG: AppConfig = {
   state: { dir: '/var/lib/mysql-zrm-innobackupex', maxAge: 6 * 3600, dirConfigured: false },
   server: {
     port: 25300,
-    allowedRoots: ['/'],
+    allowedRoots: [],
+    allowedRootsAuto: true,
     pluginDir: '/usr/share/mysql-zrm/plugins',
     acceptLegacy: true,
     idleTimeout: 3600,
     headerTimeout: 30,
     allowedClients: ['127.0.0.0/8', '::1'],
+    requestTimeout: 86400,
+    copyBetweenHosts: [],
+    snapshotPlugin: '',
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false },
   log: {
@@ -164,13 +176,15 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
   const d = DEFAULT_CONFIG;
   const b = raw.backup;
   const portText = str(b, 'port', '');
-  const roots = str(raw.server, 'allowed_roots', d.server.allowedRoots.join(' '))
+  const rootWords = str(raw.server, 'allowed_roots', 'auto')
     .split(/[\s,:]+/)
     .filter((r) => r !== '');
+  // 'auto' stands for the database's own directories, resolved when the server starts.
+  const roots = rootWords.filter((r) => r !== 'auto');
   for (const r of roots) {
     if (!isAbsolute(r)) throw new ExitError(`config: allowed_roots entry '${r}' is not absolute`, ExitCode.config);
   }
-  if (roots.length === 0) throw new ExitError('config: allowed_roots is empty', ExitCode.config);
+  if (rootWords.length === 0) throw new ExitError('config: allowed_roots is empty', ExitCode.config);
   return {
     backup: {
       tool: oneOf(b, 'tool', d.backup.tool, ['mariabackup', 'xtrabackup', 'innobackupex'] as const),
@@ -193,11 +207,15 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
     server: {
       port: int(raw.server, 'port', d.server.port, 1, 65535),
       allowedRoots: roots,
+      allowedRootsAuto: rootWords.includes('auto'),
       pluginDir: absPath(raw.server, 'plugin_dir', d.server.pluginDir, false),
       acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
       idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
       headerTimeout: int(raw.server, 'header_timeout', d.server.headerTimeout, 1, 3600),
       allowedClients: parseCidrList(str(raw.server, 'allowed_clients', d.server.allowedClients.join(', '))),
+      requestTimeout: int(raw.server, 'request_timeout', d.server.requestTimeout, 1, 30 * 86400),
+      copyBetweenHosts: str(raw.server, 'copy_between_hosts', '').split(/[\s,]+/).filter((h) => h !== ''),
+      snapshotPlugin: absPath(raw.server, 'snapshot_plugin', d.server.snapshotPlugin),
     },
     client: {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),

@@ -20,10 +20,6 @@ export interface ServerDeps {
   env: NodeJS.ProcessEnv;
   /** Who connected, for the log. */
   peer: string;
-  /** Where /etc/mysql-zrm/plugin-path is looked for (tests point it elsewhere). */
-  pluginPathFile?: string;
-  /** The directory this server's own plugin file is in: the snapshot plugin's last resort. */
-  selfDir?: string;
 }
 
 /** One request being served: everything an action needs. */

@@ -4,6 +4,7 @@ import { errorMessage } from '../../errors.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStatus } from '../reply.js';
 import { readLine } from './extraLines.js';
+import { checkCopyBetween } from '../copyBetweenPolicy.js';
 
 /** Splits the copy-plugin options the client sent, honouring its single quotes (no shell). */
 export function splitQuoted(params: string): string[] {
@@ -33,6 +34,7 @@ export async function copyBetween(s: Session): Promise<Outcome> {
   let code: number;
   try {
     if (!/^\d+$/.test(port)) throw new Error(`bad port '${port}'`);
+    await checkCopyBetween(argv, s.deps.config.server.allowedRoots, s.deps.config.server.copyBetweenHosts);
     code = await runCopyPlugin(argv, {
       env: s.deps.env,
       config: s.deps.config,
@@ -44,6 +46,7 @@ export async function copyBetween(s: Session): Promise<Outcome> {
   } catch (err) {
     code = 1;
     stderr.text += `${errorMessage(err)}\n`;
+    s.deps.logger.error(errorMessage(err));
   }
   const ok = code === 0;
   await sendStatus(s, ok, ok ? lines(stdout.text) : lines(stderr.text));

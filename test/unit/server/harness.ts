@@ -90,7 +90,7 @@ export async function serve(env: ServerEnv, request: Array<string | Buffer>, dep
   input.end();
   const status = await runServer(
     { input, output },
-    { config: env.config, logger, toolLog, env: { PATH: process.env.PATH }, peer: 'test', pluginPathFile: env.pluginPathFile, ...deps },
+    { config: env.config, logger, toolLog, env: { PATH: process.env.PATH }, peer: 'test', ...deps },
   );
   await flushLogger(logger);
   await flushLogger(toolLog);

@@ -1,23 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { installPlugins } from '../../helpers/plugins.js';
 import { FIXTURES, LEGACY_VERSION, V2_VERSION, header, parseStatus, serve, withServerEnv, type ServerEnv } from './harness.js';
 
 const SETTINGS = ['copy-plugin=/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl', 'odd=a=b c', 'user=backup', 'password=s3cr=t'];
+const FIXTURE_PLUGIN = join(FIXTURES, 'inno-snapshot.pl');
+const USE_FIXTURE = `snapshot_plugin = ${FIXTURE_PLUGIN}\n`;
 
 function request(version: string, env: ServerEnv, params: string, pluginPath: string, settings = SETTINGS): string[] {
   return [header(version, 'snapshot', params, env.tmp), `${pluginPath}\n`, `${settings.length}\n`, ...settings.map((l) => `${l}\n`)];
 }
 
-/** The plugin directory comes from the plugin-path file (as /etc/mysql-zrm/plugin-path). */
-async function usePluginDir(env: ServerEnv, dir = FIXTURES): Promise<void> {
-  await writeFile(env.pluginPathFile, `${dir}\nignored second line\n`);
-}
+const statusOf = (output: Buffer) => parseStatus(output.toString().replace(/^OK\n/, ''));
 
-test('snapshot runs <plugin dir>/<name> with the params and the forwarded settings as ZRM_CONF', () =>
+test('snapshot runs the configured plugin with the params and the forwarded settings as ZRM_CONF', () =>
   withServerEnv(async (env) => {
-    await usePluginDir(env);
     const params = '--directory=/var/lib/mysql --action=get-vm-device-details --sname=zrmsOkSgbYYA1 ';
     const r = await serve(env, request(LEGACY_VERSION, env, params, '/usr/share/mysql-zrm/plugins/inno-snapshot.pl'));
     assert.equal(r.status, 0, r.log);
@@ -34,51 +33,85 @@ test('snapshot runs <plugin dir>/<name> with the params and the forwarded settin
     assert.deepEqual(await readdir(env.tmp), [], 'the temporary ZRM_CONF is removed');
     assert.match(r.log, /inno-snapshot\.pl --action=get-vm-device-details/);
     assert.doesNotMatch(r.log, /s3cr=t/, 'the forwarded password never reaches the log');
-  }));
+  }, `[server]\n${USE_FIXTURE}`));
 
 test('v2: OK, then the status block', () =>
   withServerEnv(async (env) => {
-    await usePluginDir(env);
     const r = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl', ['user=u']));
     assert.equal(r.status, 0, r.log);
     assert.equal(r.output.toString(), 'OK\nSUCCESS\n4\narg=--action=mount\ncwd=/\nconf-mode=600\nconf=user=u\n');
-  }));
+  }, `[server]\n${USE_FIXTURE}`));
 
-test('only the basename of the plugin path the client sends is used, never its directory', () =>
+test('the plugin the client names is never run: only the configured one', () =>
   withServerEnv(async (env) => {
-    await usePluginDir(env);
-    const fromElsewhere = await serve(env, request(V2_VERSION, env, '--action=umount', '/nonexistent/dir/inno-snapshot.pl'));
-    assert.equal(parseStatus(fromElsewhere.output.toString().slice(3)).ok, true, 'runs the fixture in the plugin dir');
+    // Naming the copy plugin used to stream files to the client's host; naming sh ran a shell.
+    for (const named of ['socket-copy.palomino.pl', '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl', '../../bin/sh', '/bin/sh', 'sh', '..', '']) {
+      const r = await serve(env, request(V2_VERSION, env, '--action=umount -c id', named));
+      assert.equal(r.status, 0, `${named}: ${r.log}`);
+      const lines = statusOf(r.output).lines;
+      assert.equal(lines[0], 'arg=--action=umount', `${named} ran something else: ${lines.join(' / ')}`);
+      assert.doesNotMatch(lines.join(' '), /uid=/, named);
+    }
+  }, `[server]\n${USE_FIXTURE}`));
 
-    const sh = await serve(env, request(V2_VERSION, env, '-c id', '../../bin/sh'));
-    assert.equal(sh.status, 1);
-    const status = parseStatus(sh.output.toString().slice(3));
-    assert.equal(status.ok, false);
-    assert.match(status.lines.join(' '), new RegExp(`${FIXTURES.replace(/\/$/, '')}/sh`), 'looked for sh in the plugin dir only');
-    assert.doesNotMatch(status.lines.join(' '), /uid=/, '/bin/sh must not have run');
-
-    for (const name of ['..', '.hidden', '/']) {
-      const r = await serve(env, request(LEGACY_VERSION, env, '--action=mount', name));
-      assert.equal(r.status, 1, name);
-      const st = parseStatus(r.output.toString());
-      assert.equal(st.ok, false);
-      assert.match(st.lines[0] ?? '', /snapshot plugin name '.*' refused/, name);
+test('by default the built-in snapshot plugin runs in-process, whatever name the client sends', () =>
+  withServerEnv(async (env) => {
+    for (const named of ['socket-copy.palomino.pl', '/bin/sh', 'inno-snapshot.pl']) {
+      const r = await serve(env, request(LEGACY_VERSION, env, `--action=get-vm-device-details --directory=${env.data} --sname=s`, named));
+      assert.equal(r.status, 0, r.log);
+      const lines = statusOf(r.output).lines;
+      assert.equal(lines[0], 'device=/dev/null', `${named}: ${lines.join(' / ')}`);
+      assert.equal(lines.length, 6);
     }
   }));
 
-test('without a plugin-path file the configured plugin_dir is used', () =>
+test('in-process and spawned plugin give the same lines and the same success or failure', () =>
   withServerEnv(async (env) => {
-    const r = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl'));
-    assert.equal(r.status, 1, 'plugin_dir of the test config holds no plugin');
-    assert.match(parseStatus(r.output.toString().slice(3)).lines.join(' '), /no-plugins\/inno-snapshot\.pl/);
-    env.config.server.pluginDir = FIXTURES;
-    const ok = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl'));
-    assert.equal(ok.status, 0, ok.log);
+    const plugins = await installPlugins(join(env.root, 'plugins'));
+    const confFile = join(env.root, 'innobackupex.conf');
+    await writeFile(confFile, `[state]\ndir = ${env.state}\n[log]\nserver_log = ${join(env.root, 'p.log')}\ntool_log = ${join(env.root, 't.log')}\n`);
+    const deps = { env: { PATH: process.env.PATH, ZRM_INNOBACKUPEX_CONF: confFile } };
+    const cases = [
+      `--action=get-vm-device-details --directory=${env.data} --sname=s`,
+      `--action=get-vm-device-details --directory=${join(env.data, 'missing')} --sname=s`,
+      '--action=no-such-action',
+      '--action=mount --dev=/dev/null --directory=/tmp/zrm-innosnap --fstype=null',
+      '--action=umount --directory=/tmp/zrm-innosnap',
+    ];
+    for (const params of cases) {
+      env.config.server.snapshotPlugin = '';
+      const inProcess = await serve(env, request(V2_VERSION, env, params, 'inno-snapshot.pl'), deps);
+      env.config.server.snapshotPlugin = plugins['inno-snapshot.pl'];
+      const spawned = await serve(env, request(V2_VERSION, env, params, 'inno-snapshot.pl'), deps);
+      assert.equal(inProcess.status, spawned.status, params);
+      assert.deepEqual(statusOf(inProcess.output), statusOf(spawned.output), params);
+    }
+  }));
+
+test('the built-in mount arms the backup with the forwarded credentials; umount disarms it', () =>
+  withServerEnv(async (env) => {
+    const mount = await serve(env, request(V2_VERSION, env, '--action=mount --dev=/dev/null --directory=/tmp/zrm-innosnap --fstype=null', 'inno-snapshot.pl'));
+    assert.equal(mount.status, 0, mount.log);
+    assert.notDeepEqual(await readdir(env.state), [], 'armed state written');
+    assert.doesNotMatch(mount.log, /s3cr=t/);
+    const umount = await serve(env, request(V2_VERSION, env, '--action=umount --directory=/tmp/zrm-innosnap', 'inno-snapshot.pl'));
+    assert.equal(umount.status, 0, umount.log);
+  }));
+
+test('--host in the params is refused: the settings would be forwarded to another host', () =>
+  withServerEnv(async (env) => {
+    for (const params of ['--action=mount --host=10.0.0.9', '--host 10.0.0.9 --action=mount']) {
+      for (const conf of ['', FIXTURE_PLUGIN]) {
+        env.config.server.snapshotPlugin = conf;
+        const r = await serve(env, request(V2_VERSION, env, params, 'inno-snapshot.pl'));
+        assert.equal(r.status, 1, params);
+        assert.match(statusOf(r.output).lines.join(' '), /--host would forward/);
+      }
+    }
   }));
 
 test('a failing plugin: ERROR block with its stderr lines, status 1', () =>
   withServerEnv(async (env) => {
-    await usePluginDir(env);
     for (const version of [LEGACY_VERSION, V2_VERSION]) {
       const r = await serve(env, request(version, env, '--action=fail', 'inno-snapshot.pl'));
       assert.equal(r.status, 1);
@@ -86,26 +119,17 @@ test('a failing plugin: ERROR block with its stderr lines, status 1', () =>
       assert.match(r.log, /outcome=FAILED inno-snapshot\.pl --action=fail: snapshot failed on purpose \/ second line/);
     }
     assert.deepEqual(await readdir(env.tmp), []);
-  }));
+  }, `[server]\n${USE_FIXTURE}`));
 
-test('the plugin is looked for in the plugin-path dir, then plugin_dir, then beside the server itself', () =>
+test('a configured plugin that is missing: ERROR block naming it', () =>
   withServerEnv(async (env) => {
-    const empty = join(env.root, 'empty-plugins');
-    await mkdir(empty);
-    await usePluginDir(env, empty);
-    const none = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl'));
-    assert.equal(none.status, 1);
-    assert.match(parseStatus(none.output.toString().slice(3)).lines.join(' '), /empty-plugins\/inno-snapshot\.pl/, 'the first place is named');
-    const beside = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl'), { selfDir: FIXTURES });
-    assert.equal(beside.status, 0, beside.log);
-    env.config.server.pluginDir = FIXTURES;
-    const configured = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl'));
-    assert.equal(configured.status, 0, configured.log);
-  }));
+    const r = await serve(env, request(V2_VERSION, env, '--action=mount', 'inno-snapshot.pl'));
+    assert.equal(r.status, 1);
+    assert.match(statusOf(r.output).lines.join(' '), /no-plugins\/inno-snapshot\.pl/);
+  }, `[server]\nsnapshot_plugin = /nonexistent/no-plugins/inno-snapshot.pl\n`));
 
 test('an error before the plugin runs (no temp space for ZRM_CONF) still comes as an ERROR status block', () =>
   withServerEnv(async (env) => {
-    await usePluginDir(env);
     // /proc exists, so it is taken as the client's temp dir, but nobody (not even root) can create in it.
     for (const version of [LEGACY_VERSION, V2_VERSION]) {
       const r = await serve(env, [header(version, 'snapshot', '--action=mount', '/proc'), 'inno-snapshot.pl\n', '1\n', 'user=u\n']);
@@ -115,4 +139,4 @@ test('an error before the plugin runs (no temp space for ZRM_CONF) still comes a
       assert.equal(status.ok, false, text);
       assert.match(status.lines.join(' '), /zrm-snapconf-/, text);
     }
-  }));
+  }, `[server]\n${USE_FIXTURE}`));
