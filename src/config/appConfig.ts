@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import ini from 'ini';
 import { ExitCode, ExitError } from '../errors.js';
+import { parseByteSize } from './byteSize.js';
 
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
 // meaning is documented in packaging/etc/innobackupex.conf; keep the two in step.
@@ -52,6 +53,8 @@ export interface AppConfig {
     connectTimeout: number;
     /** Seconds without a byte from the server before the copy is abandoned. */
     idleTimeout: number;
+    /** Largest apparent size (holes included) a received xbstream may give one file. */
+    maxFileSize: bigint;
   };
   log: {
     serverLog: string;
@@ -81,7 +84,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     acceptLegacy: true,
     idleTimeout: 3600,
   },
-  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
+  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, maxFileSize: 4n * 1024n ** 4n },
   log: {
     serverLog: '/var/log/socket-server.log',
     toolLog: '/var/log/innobackupex.log',
@@ -181,6 +184,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
       connectTimeout: int(raw.client, 'connect_timeout', d.client.connectTimeout, 1, 3600),
       idleTimeout: int(raw.client, 'idle_timeout', d.client.idleTimeout, 1, 86400),
+      maxFileSize: parseByteSize('max_file_size', str(raw.client, 'max_file_size', '4T'), 1n << 20n, 1n << 60n),
     },
     log: {
       serverLog: absPath(raw.log, 'server_log', d.log.serverLog, false),
