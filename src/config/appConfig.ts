@@ -4,6 +4,7 @@ import ini from 'ini';
 import { ExitCode, ExitError } from '../errors.js';
 import { parseCidrList } from '../net/cidr.js';
 import { checkTlsSection } from '../net/tlsConfig.js';
+import { parseByteSize } from './byteSize.js';
 
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
 // meaning is documented in packaging/etc/innobackupex.conf; keep the two in step.
@@ -70,6 +71,8 @@ export interface AppConfig {
     idleTimeout: number;
     /** Prepare a hot backup right after it lands (src/restore/landed.ts). */
     prepare: boolean;
+    /** Largest apparent size (holes included) a received xbstream may give one file. */
+    maxFileSize: bigint;
   };
   log: {
     serverLog: string;
@@ -110,7 +113,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     copyBetweenHosts: [],
     snapshotPlugin: '',
   },
-  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false },
+  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
   log: {
     serverLog: '/var/log/socket-server.log',
     toolLog: '/var/log/innobackupex.log',
@@ -222,6 +225,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       connectTimeout: int(raw.client, 'connect_timeout', d.client.connectTimeout, 1, 3600),
       idleTimeout: int(raw.client, 'idle_timeout', d.client.idleTimeout, 1, 86400),
       prepare: bool(raw.client, 'prepare', d.client.prepare),
+      maxFileSize: parseByteSize('max_file_size', str(raw.client, 'max_file_size', '4T'), 1n << 20n, 1n << 60n),
     },
     log: {
       serverLog: absPath(raw.log, 'server_log', d.log.serverLog, false),

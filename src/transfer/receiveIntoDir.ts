@@ -48,6 +48,8 @@ export interface ReceiveOptions {
   allowEmpty?: boolean;
   /** A last check before anything is published, e.g. that the local producer exited 0. */
   beforePublish?: () => Promise<void>;
+  /** Largest apparent size an xbstream may give one file ([client] max_file_size). */
+  maxFileSize?: bigint;
   /** Where the symbolic links of a tar may lead once published; default: inside destDir. */
   linkRoots?: readonly string[];
 }
@@ -65,7 +67,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {
     const source = counted(frames, counter);
-    if (format === 'xbstream') await extractXbstream(source, staging);
+    if (format === 'xbstream') await extractXbstream(source, staging, opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize });
     else await extractTar(source, staging, counter);
     if (format === 'tar') await checkStagedLinks(staging, destDir, opts.linkRoots ?? [destDir]);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();

@@ -5,7 +5,7 @@ import { IntegrityError } from '../errors.js';
 import { ByteReader } from './byteReader.js';
 import { crc32 } from './crc32.js';
 import {
-  DEFAULT_MAX_CHUNK_BYTES, FIXED_HEADER_LEN, FLAG_IGNORABLE, MAGIC, MAX_PATH_LEN,
+  DEFAULT_MAX_CHUNK_BYTES, FIXED_HEADER_LEN, FLAG_IGNORABLE, MAGIC, MAX_PATH_LEN, MAX_SPARSE_MAP_BYTES,
   PAYLOAD_HEADER_LEN, SPARSE_COUNT_LEN, SPARSE_ENTRY_LEN, TYPE_EOF, TYPE_PAYLOAD, TYPE_SPARSE,
 } from './format.js';
 
@@ -28,7 +28,7 @@ export type XbChunkPieces =
   | { kind: 'eof'; path: string; flags: number };
 
 export interface ParseOptions {
-  /** Largest payload (or sparse map) one chunk may declare; default 256 MiB. */
+  /** Largest payload one chunk may declare; default 64 MiB. */
   maxChunkBytes?: number;
 }
 
@@ -126,8 +126,18 @@ export async function* parseXbstreamPieces(
       const length64 = ph.readBigUInt64LE(0);
       const offset = ph.readBigUInt64LE(8);
       const stored = ph.readUInt32LE(16);
-      if (length64 > BigInt(maxBytes) || mapCount * SPARSE_ENTRY_LEN > maxBytes) {
+      if (length64 > BigInt(maxBytes)) {
         throw new IntegrityError(`xbstream: chunk at byte ${at} (${path}) declares ${length64} bytes, over the ${maxBytes} limit`);
+      }
+      // Bounded before a byte of it is read: by size, and by the payload it has to place (every
+      // entry but a trailing hole carries data).
+      if (mapCount * SPARSE_ENTRY_LEN > MAX_SPARSE_MAP_BYTES) {
+        throw new IntegrityError(
+          `xbstream: chunk at byte ${at} (${path}) declares a sparse map of ${mapCount} entries, over the ${MAX_SPARSE_MAP_BYTES / SPARSE_ENTRY_LEN} limit`,
+        );
+      }
+      if (mapCount > length64 + 1n) {
+        throw new IntegrityError(`xbstream: chunk at byte ${at} (${path}) declares a sparse map of ${mapCount} entries for ${length64} payload bytes`);
       }
       const length = Number(length64);
       const rawMap = await need(mapCount * SPARSE_ENTRY_LEN, 'sparse map');

@@ -5,6 +5,7 @@
 import { mkdir, realpath, type FileHandle } from 'node:fs/promises';
 import { IntegrityError } from '../errors.js';
 import { parseXbstreamPieces, type ParseOptions, type XbChunkPieces } from './chunks.js';
+import { DEFAULT_MAX_FILE_SIZE } from './format.js';
 import { OutputFiles, type OutputFile } from './outputFiles.js';
 import { splitStreamPath } from './safePath.js';
 
@@ -27,6 +28,8 @@ export interface ExtractOptions extends ParseOptions {
    * (checked with strace), but a backup we report complete should be on disk.
    */
   fsync?: boolean;
+  /** Largest apparent size (data and holes) a file may reach; default DEFAULT_MAX_FILE_SIZE. */
+  maxFileSize?: bigint;
   /** Called when a file is complete, with its path in the stream and its size. */
   onFile?: (path: string, size: bigint) => void;
 }
@@ -59,6 +62,15 @@ async function writeAt(fh: FileHandle, pieces: Buffer[], position: number): Prom
     at += bytesWritten;
     left = skipBytes(left, bytesWritten);
   }
+}
+
+/** How far a P or S chunk moves its file's position (a sparse chunk's holes count). */
+function chunkAdvance(chunk: XbChunkPieces): bigint {
+  if (chunk.kind === 'payload') return BigInt(chunk.length);
+  if (chunk.kind !== 'sparse') return 0n;
+  let n = 0;
+  for (const { skip, len } of chunk.map) n += skip + len; // at most 131072 × 2^33: exact in a double
+  return BigInt(n);
 }
 
 /** Writes a P or S chunk at the file's position and moves the position on (synchronously). */
@@ -94,6 +106,7 @@ export async function extractXbstream(
   opts: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const dirMode = opts.dirMode ?? 0o750;
+  const maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   await mkdir(destDir, { recursive: true, mode: dirMode });
   const root = await realpath(destDir);
   const files = new OutputFiles(root, {
@@ -128,6 +141,10 @@ export async function extractXbstream(
       const f = await files.forData(rel, parts);
       if (chunk.offset !== f.pos) {
         throw new IntegrityError(`xbstream: out-of-order chunk for ${rel}: offset ${chunk.offset}, expected ${f.pos}`);
+      }
+      const grown = f.pos + chunkAdvance(chunk);
+      if (grown > maxFileSize) {
+        throw new IntegrityError(`xbstream: ${rel} would grow to ${grown} bytes, over the limit of ${maxFileSize} (max_file_size)`);
       }
       launch(writeChunk(f, chunk, rel));
       bytes += BigInt(chunk.length);

@@ -27,7 +27,21 @@ export const SPARSE_ENTRY_LEN = 8;
 export const MAX_PATH_LEN = 4096;
 
 /**
- * Default limit on one chunk's payload. Writers buffer 10 MiB a chunk but write a single
- * larger write() as one chunk; anything near this is a corrupt length, not data.
+ * Default limit on one chunk's payload, the largest buffer a reader holds. Writers buffer
+ * 10 MiB a chunk (a single larger write() goes out as one chunk, but the tools read data files
+ * in pieces of a few MiB); anything past this is a corrupt or hostile length, not data.
  */
-export const DEFAULT_MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Limit on one chunk's sparse map (8 bytes an entry). XtraBackup maps holes per page, so a
+ * 64 MiB chunk of 4 KiB pages needs 16384 entries; 1 MiB allows eight times that.
+ */
+export const MAX_SPARSE_MAP_BYTES = 1024 * 1024;
+
+/**
+ * Default limit on the apparent size of one extracted file, holes included ([client]
+ * max_file_size). Far above any InnoDB file a ZRM backup holds, far below what a hostile stream
+ * could claim with a few KB (a sparse hole of 4 GiB per 8-byte map entry).
+ */
+export const DEFAULT_MAX_FILE_SIZE = 4n * 1024n ** 4n;

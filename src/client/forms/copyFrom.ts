@@ -12,7 +12,7 @@ export async function requireLocalDir(dir: string): Promise<void> {
 }
 
 /** Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in. */
-export async function receiveStream(conv: Conversation, dest: string): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
+export async function receiveStream(conv: Conversation, dest: string, opts: { maxFileSize?: bigint } = {}): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
   let format: StreamFormat = 'tar';
   if (conv.protocol === 'v2') {
     if (conv.greeting !== 'tar' && conv.greeting !== 'xbstream') throw new ProtocolError(`unknown stream format '${conv.greeting}'`);
@@ -22,7 +22,7 @@ export async function receiveStream(conv: Conversation, dest: string): Promise<{
   let trailer: Trailer | undefined;
   const frames = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
   try {
-    const r = await receiveIntoDir(frames, format, dest);
+    const r = await receiveIntoDir(frames, format, dest, opts);
     return { bytes: r.bytes, format, ...(trailer ? { sha256: trailer.sha256 } : {}) };
   } finally {
     // Failed or not: give the server its moment to log and hang up before ZRM's next call.

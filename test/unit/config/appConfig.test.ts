@@ -58,6 +58,7 @@ test('every key is read, trimmed and converted', () => {
       'connect_timeout = 7',
       'idle_timeout = 8',
       'prepare = yes',
+      'max_file_size = 512G',
       '[log]',
       'server_log = /l/s.log',
       'tool_log = /l/t.log',
@@ -87,7 +88,7 @@ test('every key is read, trimmed and converted', () => {
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
     server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], allowedRootsAuto: false, pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, allowedClients: ['10.0.0.0/8', 'fd00::/8'], requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl' },
-    client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8, prepare: true },
+    client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8, prepare: true, maxFileSize: 512n * 1024n ** 3n },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
     auth: { secretFile: '/etc/mysql-zrm/secret' },
     tls: { cert: '/etc/mysql-zrm/tls/host.crt', key: '/etc/mysql-zrm/tls/host.key', ca: '/etc/mysql-zrm/tls/ca.crt', serverName: 'db1.example' },
@@ -206,3 +207,13 @@ test('loadAppConfig: drop-ins are validated too', () =>
     await writeFile(join(`${file}.d`, '50-bad.conf'), '[log]\nlevel = loud\n');
     assert.throws(() => loadAppConfig(file, {}), configError(/50-bad\.conf: .*level must be one of/));
   }));
+
+test('[client] max_file_size: bytes or a binary suffix, bounded, 4 TiB by default', () => {
+  assert.equal(parseAppConfig('').client.maxFileSize, 4n * 1024n ** 4n);
+  assert.equal(parseAppConfig('[client]\nmax_file_size = 1048576\n').client.maxFileSize, 1048576n);
+  assert.equal(parseAppConfig('[client]\nmax_file_size = 2TiB\n').client.maxFileSize, 2n * 1024n ** 4n);
+  assert.equal(parseAppConfig('[client]\nmax_file_size = 64m\n').client.maxFileSize, 64n * 1024n ** 2n);
+  for (const bad of ['lots', '-1', '1.5T', '1000', '2E']) {
+    assert.throws(() => parseAppConfig(`[client]\nmax_file_size = ${bad}\n`), /max_file_size must be/, bad);
+  }
+});
