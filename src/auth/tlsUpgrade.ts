@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP, Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, connect, createSecureContext, TLSSocket, type PeerCertificate } from 'node:tls';
 import { ExitCode, ExitError, ProtocolError, errorMessage } from '../errors.js';
 import type { ServerIo } from '../server/context.js';
@@ -30,6 +31,26 @@ export function channelBinding(socket: TLSSocket): Buffer {
   return socket.exportKeyingMaterial(32, TLS_EXPORTER_LABEL, Buffer.alloc(0));
 }
 
+/**
+ * OpenSSL refuses a handshake without a client certificate, but only a tls.Server's sockets get
+ * the verdict on its chain applied (`authorized`): a TLSSocket made by hand must ask for it. The
+ * handle's verifyError() is what tls.Server uses; where it is missing, a one-level check.
+ */
+function clientCertProblem(socket: TLSSocket, ca: Buffer): string | undefined {
+  const peer = socket.getPeerX509Certificate();
+  if (!peer) return 'no client certificate';
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
+  if (typeof handle?.verifyError === 'function') {
+    const err = handle.verifyError();
+    return err ? `client certificate ${peer.subject.replace(/\n/g, ', ')} refused: ${err.code ?? err.message}` : undefined;
+  }
+  const caCert = new X509Certificate(ca);
+  if (!peer.checkIssued(caCert) || !peer.verify(caCert.publicKey)) return `client certificate ${peer.subject} is not signed by [tls] ca`;
+  const now = Date.now();
+  if (now < Date.parse(peer.validFrom) || now > Date.parse(peer.validTo)) return `client certificate ${peer.subject} is not valid now`;
+  return undefined;
+}
+
 /** Server side: TLS over the connection, a client certificate signed by the CA required. */
 export function upgradeServer(io: ServerIo, m: TlsMaterial): Promise<TLSSocket> {
   const under = io.input instanceof Socket ? io.input : Duplex.from({ readable: io.input, writable: io.output });
@@ -43,8 +64,8 @@ export function upgradeServer(io: ServerIo, m: TlsMaterial): Promise<TLSSocket> 
     tlsSocket.once('secure', () => {
       tlsSocket.removeListener('error', onError);
       tlsSocket.on('error', () => undefined);
-      // A TLSSocket made by hand reports the verdict rather than enforcing it: enforce it.
-      if (!tlsSocket.authorized) return fail(`client certificate refused: ${String(tlsSocket.authorizationError ?? 'none sent')}`);
+      const problem = clientCertProblem(tlsSocket, m.ca);
+      if (problem) return fail(problem);
       resolve(tlsSocket);
     });
     const onError = (err: Error): void => fail(err.message);

@@ -8,7 +8,7 @@ import { errorMessage } from '../errors.js';
 import { addSecret, type Logger } from '../logging/logger.js';
 import { redact } from '../logging/redact.js';
 import { buildToolArgv, formatOf, type ToolArgv } from './argv.js';
-import { writeOptionFile } from './optionFile.js';
+import { writeRunOptionFile } from './credentialsFile.js';
 import { judgeResult, type ToolExit } from './result.js';
 import { StderrLog } from './stderrLog.js';
 import type { Credentials, RunningBackup, ToolResult } from './types.js';
@@ -40,7 +40,7 @@ export async function startBackup(
   try {
     // mkdtemp makes the directory 0700: the option file and the tool's scratch space are ours alone.
     workDir = await mkdtemp(join(opts.tmpRoot ?? config.backup.tmpDir, 'zrm-backup-'));
-    const optionFile = await writeOptionFile(workDir, creds, 'client', config.backup.defaultsFile || undefined);
+    const optionFile = await writeRunOptionFile(workDir, creds, config.backup);
     const targetDir = join(workDir, 'target');
     await mkdir(targetDir, { mode: 0o700 });
     const extraLsndir = config.backup.extraLsndir || undefined;

@@ -19,6 +19,8 @@ export async function statusCommand(configPath?: string): Promise<number> {
     `redirect armed:  ${armedLine}`,
     `server port:     ${config.server.port}`,
     `allowed roots:   ${config.server.allowedRoots.join(' ')}`,
+    `allowed clients: ${config.server.allowedClients.join(' ')}`,
+    `authentication:  ${config.auth.secretFile ? `shared secret ${config.auth.secretFile}` : 'none'}${config.tls.cert ? `, TLS (ca ${config.tls.ca})` : ''}`,
     `client protocol: ${config.client.protocol}`,
     `server log:      ${config.log.serverLog}`,
     `tool log:        ${config.log.toolLog}`,

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
+import { makeTestCa, type TestCa } from '../helpers/tlsCa.js';
 import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
 import { runPlugin, writeZrmConf } from '../helpers/zrmRun.js';
 
@@ -154,5 +155,75 @@ describe('[auth] secret_file through xinetd and the real plugins', () => {
     assert.notEqual(r.exitCode, 0);
     assert.equal(r.copied, undefined);
     assert.match(await logOnceItHas(serverLog, /1\.8b5 client refused/), /version=1\.8b5_palomino .*outcome=FAILED.*1\.8b5 client refused: this server requires hmac-sha256/);
+  });
+});
+
+describe('[tls] through xinetd: the server wraps the socket it inherited', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  let x: Xinetd;
+  let plugins: Awaited<ReturnType<typeof installPlugins>>;
+  let ca: TestCa;
+  let data: string;
+  let zrmConf: string;
+
+  async function copyWith(tlsLines: string, name: string) {
+    const dir = join(tmp.path, name);
+    await mkdir(dir);
+    const conf = join(dir, 'client.conf');
+    const secretPath = join(dir, 'secret');
+    await writeFile(secretPath, 'T'.repeat(64), { mode: 0o600 });
+    await writeAppConfig(conf, { dir, extra: `[auth]\nsecret_file = ${secretPath}\n[tls]\n${tlsLines}` });
+    const dest = join(dir, 'dest');
+    await mkdir(dest);
+    const r = await runPlugin(plugins['socket-copy.palomino.pl'], ['--source-host', '127.0.0.1', '--source-file', join(data, 'f.txt'), '--destination-directory', dest], {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ZRM_CONF: zrmConf,
+      ZRM_INNOBACKUPEX_CONF: conf,
+    });
+    return { ...r, copied: await readFile(join(dest, 'f.txt'), 'utf8').catch(() => undefined) };
+  }
+
+  before(async () => {
+    tmp = await makeTempDir('zrm-tls-');
+    plugins = await installPlugins(join(tmp.path, 'plugins'));
+    data = join(tmp.path, 'data');
+    await mkdir(data);
+    await writeFile(join(data, 'f.txt'), 'payload\n');
+    ca = await makeTestCa(join(tmp.path, 'ca'));
+    const server = await ca.issue('db1', { usage: 'server' });
+    const secretPath = join(tmp.path, 'server.secret');
+    await writeFile(secretPath, 'T'.repeat(64), { mode: 0o600 });
+    const conf = join(tmp.path, 'innobackupex.conf');
+    await writeAppConfig(conf, {
+      dir: tmp.path,
+      allowedRoots: tmp.path,
+      extra: `[auth]\nsecret_file = ${secretPath}\n[tls]\ncert = ${server.cert}\nkey = ${server.key}\nca = ${ca.ca}\n`,
+    });
+    x = await startXinetd(tmp.path, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: conf } });
+    zrmConf = join(tmp.path, 'zrm.conf');
+    await writeZrmConf(zrmConf, { user: 'u', password: 'p', 'socket-remote-port': String(x.port) });
+  });
+
+  after(async () => {
+    await x?.stop();
+    await tmp?.cleanup();
+  });
+
+  test('a client with a certificate of the CA and the secret copies the file', async () => {
+    const client = await ca.issue('bk1', { usage: 'client', san: 'DNS:bk1' });
+    const r = await copyWith(`cert = ${client.cert}\nkey = ${client.key}\nca = ${ca.ca}\n`, 'good');
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(r.copied, 'payload\n');
+    // ZRM's next call comes at once: the server must have ended TLS and exited (instances = 1).
+    const again = await copyWith(`cert = ${client.cert}\nkey = ${client.key}\nca = ${ca.ca}\n`, 'again');
+    assert.equal(again.exitCode, 0, again.stderr);
+  });
+
+  test('a client expecting another server name is refused by itself, before any request', async () => {
+    const client = await ca.issue('bk2', { usage: 'client', san: 'DNS:bk2' });
+    const r = await copyWith(`cert = ${client.cert}\nkey = ${client.key}\nca = ${ca.ca}\nserver_name = db9.example\n`, 'wrongname');
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /TLS handshake failed/);
+    assert.equal(r.copied, undefined);
   });
 });
