@@ -103,7 +103,9 @@ export class StreamReader {
   // Pulls one more chunk into the queue; false at EOF.
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
-    this.iterator ??= this.source[Symbol.asyncIterator]();
+    // Not destroyed at EOF (the default): a socket half-closed by the peer must stay writable, so
+    // the server can still answer a 1.8b5 upload read to its end.
+    this.iterator ??= typeof this.source.iterator === 'function' ? this.source.iterator({ destroyOnReturn: false }) : this.source[Symbol.asyncIterator]();
     let result: IteratorResult<unknown>;
     try {
       result = await this.iterator.next();

@@ -7,6 +7,7 @@ import { ExitError, IntegrityError, errorMessage } from '../errors.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
 import { moveInto } from './moveInto.js';
+import { requireTarEnd } from './tarEndCheck.js';
 
 export interface ReceiveResult {
   bytes: number;
@@ -47,6 +48,8 @@ export interface ReceiveOptions {
   allowEmpty?: boolean;
   /** A last check before anything is published, e.g. that the local producer exited 0. */
   beforePublish?: () => Promise<void>;
+  /** Fail a tar stream that ends without tar's end-of-archive blocks (1.8b5: no other end marker). */
+  requireTarEnd?: boolean;
 }
 
 /**
@@ -60,7 +63,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
   const emptyStream = () =>
     new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {
-    const source = counted(frames, counter);
+    const source = counted(opts.requireTarEnd && format === 'tar' ? requireTarEnd(frames) : frames, counter);
     if (format === 'xbstream') await extractXbstream(source, staging);
     else await extractTar(source, staging, counter);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();

@@ -20,7 +20,8 @@ export async function receiveStream(conv: Conversation, dest: string): Promise<{
   }
   const frames = conv.protocol === 'v2' ? readV2Frames(conv.reader) : readLegacyFrames(conv.reader);
   try {
-    const r = await receiveIntoDir(frames, format, dest);
+    // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
+    const r = await receiveIntoDir(frames, format, dest, { requireTarEnd: conv.protocol === 'legacy' });
     return { bytes: r.bytes, format };
   } finally {
     // Failed or not: give the server its moment to log and hang up before ZRM's next call.
