@@ -15,6 +15,7 @@ import { createLink } from './actions/createLink.js';
 import { mysqlhotcopy } from './actions/mysqlhotcopy.js';
 import { removeBackupData } from './actions/removeBackupData.js';
 import { snapshot } from './actions/snapshot.js';
+import { sweepStaleScratch } from '../backupTool/scratch.js';
 
 // Actions that answer with a status block: a v2 client is told 'OK' before it sends the rest.
 const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot']);
@@ -51,6 +52,7 @@ export async function runServer(io: ServerIo, deps: ServerDeps): Promise<number>
   // Set while the client waits for a status block that the action has not sent yet.
   let statusOwed = false;
   let outcome: Outcome;
+  await sweepStaleScratch(deps.config.backup.tmpDir, logger);
   try {
     protocol = await readVersion(reader, acceptedVersions(deps.config.server.acceptLegacy));
     const header = await readRestOfHeader(reader, protocol === 'v2' ? V2_VERSION : LEGACY_VERSION);
