@@ -23,9 +23,6 @@ export interface RequestGate {
   finish(): Promise<void>;
 }
 
-/** The first line, and with a hello the TLS handshake and the challenge, within this. */
-export const ADMISSION_SECONDS = 30;
-
 export class AdmissionRefused extends ProtocolError {}
 
 /** What this server's config requires of every client. */
@@ -131,8 +128,6 @@ async function challenge(conn: ServerIo, serverNonce: Buffer, features: Feature[
 /** Admits the connection, serves it, ends it; a refused connection gets one log line. */
 export async function withAdmission(io: ServerIo, deps: ServerDeps, deadline: HeaderDeadline, serve: (gate: RequestGate) => Promise<number>): Promise<number> {
   let gate: RequestGate;
-  // A client dripping its hello or stalling the handshake must not hold a server for long.
-  const deadline = setTimeout(() => io.input.destroy(new Error(`no hello and handshake within ${ADMISSION_SECONDS}s`)), ADMISSION_SECONDS * 1000);
   try {
     gate = await admitConnection(io, deps);
   } catch (err) {
@@ -142,9 +137,8 @@ export async function withAdmission(io: ServerIo, deps: ServerDeps, deadline: He
     }
     deps.logger.error(`peer=${deps.peer} version=? action='?' outcome=FAILED refused before the request: ${errorMessage(err)}`);
     return 1;
-  } finally {
-    clearTimeout(deadline);
   }
+  // The hello and handshake are under the request's header_timeout (runServer's deadline).
   try {
     return await serve(gate);
   } finally {

@@ -10,6 +10,7 @@ import { redact } from '../logging/redact.js';
 import { buildToolArgv, formatOf, type ToolArgv } from './argv.js';
 import { writeRunOptionFile } from './credentialsFile.js';
 import { judgeResult, type ToolExit } from './result.js';
+import { scratchPrefix } from './scratch.js';
 import { StderrLog } from './stderrLog.js';
 import type { Credentials, RunningBackup, ToolResult } from './types.js';
 
@@ -39,7 +40,7 @@ export async function startBackup(
   let argv: ToolArgv;
   try {
     // mkdtemp makes the directory 0700: the option file and the tool's scratch space are ours alone.
-    workDir = await mkdtemp(join(opts.tmpRoot ?? config.backup.tmpDir, 'zrm-backup-'));
+    workDir = await mkdtemp(join(opts.tmpRoot ?? config.backup.tmpDir, scratchPrefix('backup')));
     const optionFile = await writeRunOptionFile(workDir, creds, config.backup);
     const targetDir = join(workDir, 'target');
     await mkdir(targetDir, { mode: 0o700 });

@@ -158,3 +158,17 @@ export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Bu
     yield out.subarray(0, o);
   }
 }
+
+/**
+ * What a 1.8b5 sender puts on the wire when the stream it has started (or is about to send)
+ * turns out not to be a good backup: 1.8b5 has no status, so the stream itself is made invalid.
+ * A well-formed frame whose bytes are text, not a tar header: any 1.8b5 receiver feeds it to
+ * `tar -x`, which fails ("This does not look like a tar archive" / "Skipping to next header").
+ */
+export const LEGACY_FAILURE_TEXT = 'ZRM-INNOBACKUPEX: THE SERVER FAILED; THIS STREAM IS NOT A BACKUP. SEE THE SERVER LOG.\n';
+
+export function legacyFailureFrame(): Buffer {
+  const junk = Buffer.alloc(1024);
+  for (let o = 0; o < junk.length; o += LEGACY_FAILURE_TEXT.length) junk.write(LEGACY_FAILURE_TEXT, o, 'latin1');
+  return encodeLegacyFrame(junk);
+}

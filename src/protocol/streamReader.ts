@@ -5,6 +5,7 @@
 // more, so what it holds is bounded by the largest single request plus one source piece. What it
 // hands out are views of the source's pieces where it can: the source must not reuse its buffers
 // (Node's streams never do). The wire protocols and the xbstream parser both read through it.
+import { Readable } from 'node:stream';
 import { ExitError, ProtocolError, errorMessage } from '../errors.js';
 
 const NEWLINE = 0x0a;
@@ -160,7 +161,9 @@ export class StreamReader {
   // Pulls one more chunk into the queue; false at EOF.
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
-    this.iterator ??= this.source[Symbol.asyncIterator]();
+    // Not destroyed at EOF (the default): a socket half-closed by the peer must stay writable, so
+    // the server can still answer a 1.8b5 upload read to its end.
+    this.iterator ??= this.source instanceof Readable ? this.source.iterator({ destroyOnReturn: false }) : this.source[Symbol.asyncIterator]();
     let result: IteratorResult<unknown>;
     try {
       result = await this.iterator.next();

@@ -1,6 +1,6 @@
-import { LegacySender } from '../protocol/legacyFrames.js';
 import { V2Sender } from '../protocol/v2Frames.js';
 import type { Session } from './context.js';
+import { sendLegacyChecked, sendLegacyStaged } from './legacyStaged.js';
 
 export interface ProducerStatus {
   ok: boolean;
@@ -9,11 +9,22 @@ export interface ProducerStatus {
 }
 
 /**
- * Sends a producer's bytes to the client in the session's framing. A 1.8b5 client gets exactly
- * the old frames and no status (it has no way to hear one); a v2 client gets the trailer.
+ * Sends a producer's bytes to the client in the session's framing. A v2 client gets them as they
+ * come, then the trailer with the producer's status. A 1.8b5 client cannot hear a status: it gets
+ * them only once the producer has succeeded (staged on local disk, unless `verified` says the
+ * source is already a checked copy), and an invalid stream when anything fails.
  */
-export async function sendStream(s: Session, source: AsyncIterable<Buffer>, finish: () => Promise<ProducerStatus>, abort: () => void): Promise<ProducerStatus> {
-  const sender = s.protocol === 'legacy' ? new LegacySender(s.output) : new V2Sender(s.output);
+export async function sendStream(
+  s: Session,
+  source: AsyncIterable<Buffer>,
+  finish: () => Promise<ProducerStatus>,
+  abort: () => void,
+  opts: { verified?: boolean } = {},
+): Promise<ProducerStatus> {
+  if (s.protocol === 'legacy') {
+    return opts.verified ? sendLegacyChecked(s, source, finish, abort) : sendLegacyStaged(s, source, finish, abort);
+  }
+  const sender = new V2Sender(s.output);
   let status: ProducerStatus;
   try {
     for await (const chunk of source) {
@@ -25,13 +36,10 @@ export async function sendStream(s: Session, source: AsyncIterable<Buffer>, fini
     // Stop the producer before waiting for it: nobody reads its pipe any more, so it would
     // block for ever.
     abort();
-    if (sender instanceof LegacySender) throw err;
-    // Then try to tell a v2 client why (it may be gone: that write fails too).
+    // Then try to tell the client why (it may be gone: that write fails too).
     status = { ok: false, exitCode: null, message: (err as Error).message };
     await finish().catch(() => undefined);
   }
-  // A 1.8b5 client has no way to hear a status: its stream just ends.
-  if (sender instanceof LegacySender) await sender.end();
-  else await sender.end(status);
+  await sender.end(status);
   return status;
 }

@@ -16,6 +16,7 @@ import { createLink } from './actions/createLink.js';
 import { mysqlhotcopy } from './actions/mysqlhotcopy.js';
 import { removeBackupData } from './actions/removeBackupData.js';
 import { snapshot } from './actions/snapshot.js';
+import { sweepStaleScratch } from '../backupTool/scratch.js';
 
 // Actions that answer with a status block: a v2 client is told 'OK' before it sends the rest.
 const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot']);
@@ -66,6 +67,7 @@ async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate, h
   // Set while the client waits for a status block that the action has not sent yet.
   let statusOwed = false;
   let outcome: Outcome;
+  await sweepStaleScratch(deps.config.backup.tmpDir, logger);
   try {
     const header = await readRequestHeader(reader, acceptedVersions(deps.config.server.acceptLegacy), (p) => {
       protocol = p;

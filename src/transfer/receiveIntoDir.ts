@@ -8,6 +8,7 @@ import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
 import { moveInto } from './moveInto.js';
 import { checkStagedLinks } from './stagedLinks.js';
+import { requireTarEnd } from './tarEndCheck.js';
 
 export interface ReceiveResult {
   bytes: number;
@@ -52,6 +53,8 @@ export interface ReceiveOptions {
   maxFileSize?: bigint;
   /** Where the symbolic links of a tar may lead once published; default: inside destDir. */
   linkRoots?: readonly string[];
+  /** Fail a tar stream that ends without tar's end-of-archive blocks (1.8b5: no other end marker). */
+  requireTarEnd?: boolean;
 }
 
 /**
@@ -66,7 +69,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
   const emptyStream = () =>
     new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {
-    const source = counted(frames, counter);
+    const source = counted(opts.requireTarEnd && format === 'tar' ? requireTarEnd(frames) : frames, counter);
     if (format === 'xbstream') await extractXbstream(source, staging, opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize });
     else await extractTar(source, staging, counter);
     if (format === 'tar') await checkStagedLinks(staging, destDir, opts.linkRoots ?? [destDir]);

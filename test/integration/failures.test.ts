@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,11 +33,11 @@ describe('failures', () => {
   const daemons: Xinetd[] = [];
 
   /** A database host whose backup tool is `tool`, armed, with ZRM settings pointing at it. */
-  async function hostWithTool(name: string, tool: string, protocol = 'auto', password = db.backupPassword) {
+  async function hostWithTool(name: string, tool: string, protocol = 'auto', password = db.backupPassword, toolName = 'mariabackup', extra = '') {
     const dir = join(tmp.path, name);
     await mkdir(dir);
     const appConf = join(dir, 'innobackupex.conf');
-    await writeAppConfig(appConf, { dir, socket: db.socket, toolPath: tool, protocol, pluginDir: join(tmp.path, 'plugins') });
+    await writeAppConfig(appConf, { dir, socket: db.socket, toolPath: tool, tool: toolName, protocol, pluginDir: join(tmp.path, 'plugins'), extra });
     const x = await startXinetd(dir, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
     daemons.push(x);
     const zrmConf = join(dir, 'zrm.conf');
@@ -85,10 +86,43 @@ describe('failures', () => {
       const h = await hostWithTool(`legacy-${fixture}`, join(FIXTURES, 'tools', fixture), 'legacy');
       const r = await h.copy();
       assert.notEqual(r.exitCode, 0);
-      assert.match(r.stderr, /empty stream/);
+      assert.match(r.stderr, /not a tar header.*failed 1\.8b5 stream/);
       assert.deepEqual(await readdir(h.dest), []);
     });
   }
+
+  test('an innobackupex tar stream that dies after two members fails a 1.8b5 copy: our client and an unmodified 1.8b5 client', async () => {
+    const h = await hostWithTool('legacy-tar-dies', join(FIXTURES, 'tools', 'innobackupex-dies-after-two.sh'), 'legacy', db.backupPassword, 'innobackupex');
+    const r = await h.copy();
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /not a tar header/);
+    assert.deepEqual(await readdir(h.dest), []);
+    assert.match(await logOnceItHas(h.serverLog, /action='copy from'.*outcome=/), /outcome=FAILED innobackupex failed: .*No space left/);
+    // The Perl stand-in decodes with Perl's own unpack("u*") and exits with its tar's status.
+    const old = await execa(join(FIXTURES, 'legacy', 'old-copy-from.pl'), ['127.0.0.1', String(h.port), `${h.dest}/ZRM_LINKS/.`, h.dest], { reject: false });
+    assert.notEqual(old.exitCode, 0, `an unmodified 1.8b5 client took it for a backup: ${old.stdout}`);
+    assert.match(old.stderr, /does not look like a tar archive|Skipping to next header/);
+    assert.deepEqual((await readdir(h.dest)).filter((n) => n !== '.zrm-incoming'), [], 'nothing of the partial backup landed');
+  });
+
+  test('a 1.8b5 copy to onto a full disk fails (our client reads why before the hang-up), and leaves nothing behind', async () => {
+    const h = await hostWithTool('legacy-full-disk', '/usr/bin/mariabackup', 'legacy');
+    const full = join(h.dir, 'tiny');
+    await mkdir(full);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full]);
+    try {
+      const big = join(h.dir, 'big.bin');
+      await writeFile(big, randomBytes(3 * 1024 * 1024));
+      const r = await runPlugin(plugins['socket-copy.palomino.pl'], ['--source-file', big, '--destination-host', '127.0.0.1', '--destination-directory', full], h.env);
+      const log = await logOnceItHas(h.serverLog, /action='copy to'.*outcome=/);
+      assert.notEqual(r.exitCode, 0, `${r.stdout}\n${r.stderr}\n${log}`);
+      assert.match(r.stderr, /could not store the upload: .*(No space left|Wrote only)/);
+      assert.deepEqual(await readdir(full), []);
+      assert.match(await logOnceItHas(h.serverLog, /action='copy to'.*outcome=/), /action='copy to'.*outcome=FAILED.*(No space left|Wrote only)/);
+    } finally {
+      await execa('umount', [full]);
+    }
+  });
 
   test('a wrong password fails the copy with the tool\'s own reason, and never reaches a log', async () => {
     const h = await hostWithTool('wrong-password', '/usr/bin/mariabackup', 'auto', 'not-the-password');

@@ -22,7 +22,8 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   let trailer: Trailer | undefined;
   const frames = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
   try {
-    const r = await receiveIntoDir(frames, format, dest, opts);
+    // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
+    const r = await receiveIntoDir(frames, format, dest, { ...opts, requireTarEnd: conv.protocol === 'legacy' });
     return { bytes: r.bytes, format, ...(trailer ? { sha256: trailer.sha256 } : {}) };
   } finally {
     // Failed or not: give the server its moment to log and hang up before ZRM's next call.

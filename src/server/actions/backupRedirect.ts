@@ -8,12 +8,14 @@ import { extractXbstream } from '../../xbstream/extract.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream, type ProducerStatus } from '../dataSender.js';
 import { sendV2Greeting } from '../reply.js';
+import { poisonLegacy } from '../legacyStaged.js';
+import { scratchPrefix } from '../../backupTool/scratch.js';
 
 /**
  * Runs the configured backup tool and streams its backup to the client.
- * A v2 client takes the tool's own format. A 1.8b5 client understands only tar: an xbstream
- * backup is first unpacked into temp space here (costs the backup's size in config.backup.tmpDir)
- * and re-sent as tar only once the tool has succeeded, so that client never gets half a backup.
+ * A v2 client takes the tool's own format. A 1.8b5 client gets nothing until the tool has
+ * succeeded (costs the backup's size in config.backup.tmpDir): it understands only tar, so an
+ * xbstream backup is first unpacked here and re-sent as tar; a tar backup is spooled as it is.
  */
 export async function streamBackupTool(s: Session, creds: Credentials): Promise<Outcome> {
   const { config, toolLog } = s.deps;
@@ -35,7 +37,7 @@ async function streamDirect(s: Session, tool: RunningBackup): Promise<ProducerSt
 }
 
 async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
-  const staging = await mkdtemp(join(s.deps.config.backup.tmpDir, 'zrm-legacy-'));
+  const staging = await mkdtemp(join(s.deps.config.backup.tmpDir, scratchPrefix('legacy')));
   try {
     let unpackError: string | undefined;
     await extractXbstream(tool.stdout, staging).catch((err: unknown) => {
@@ -44,10 +46,12 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
     });
     const result = await tool.done;
     if (!result.ok || unpackError) {
-      return { ok: false, exitCode: result.exitCode, message: result.ok ? (unpackError ?? '') : result.message };
+      const message = result.ok ? (unpackError ?? '') : result.message;
+      await poisonLegacy(s, message);
+      return { ok: false, exitCode: result.exitCode, message };
     }
     const tar = startTarCreate(staging, ['.']);
-    return await sendStream(s, tar.stdout, () => tarStatus(tar, result.message), () => tar.kill());
+    return await sendStream(s, tar.stdout, () => tarStatus(tar, result.message), () => tar.kill(), { verified: true });
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import { readV2Frames } from '../../protocol/v2Frames.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStatus, sendV2Error, sendV2Greeting } from '../reply.js';
+import { tellLegacyUploadFailed } from '../legacyStaged.js';
 
 /** `copy to`: the client uploads a tar stream into a directory of this host. */
 export async function copyTo(s: Session): Promise<Outcome> {
@@ -22,7 +23,7 @@ export async function copyTo(s: Session): Promise<Outcome> {
   await sendV2Greeting(s, 'ready');
   try {
     const frames = s.protocol === 'v2' ? readV2Frames(s.reader) : readLegacyFrames(s.reader);
-    const r = await receiveIntoDir(frames, 'tar', dest, { allowEmpty: s.protocol === 'legacy' });
+    const r = await receiveIntoDir(frames, 'tar', dest, { allowEmpty: s.protocol === 'legacy', requireTarEnd: s.protocol === 'legacy' });
     s.bytes = r.bytes;
     if (s.protocol === 'v2') await sendStatus(s, true, [`received ${r.bytes} bytes into ${dest}`]);
     return { ok: true, detail: `into ${dest}` };
@@ -30,6 +31,7 @@ export async function copyTo(s: Session): Promise<Outcome> {
     const message = `copy to ${dest} failed: ${errorMessage(err)}`;
     s.deps.logger.error(message);
     if (s.protocol === 'v2') await sendStatus(s, false, [message]).catch(() => undefined);
+    await tellLegacyUploadFailed(s, message);
     return { ok: false, detail: message };
   }
 }

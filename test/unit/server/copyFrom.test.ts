@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { armState, ensureStateDir } from '../../../src/snapshot/state.js';
-import { LEGACY_CHUNK, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
+import { LEGACY_CHUNK, encodeLegacyFrame, legacyFailureFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { readV2Frames } from '../../../src/protocol/v2Frames.js';
-import { LEGACY_VERSION, V2_VERSION, collect, header, readerOf, serve, withServerEnv } from './harness.js';
+import { FIXTURES, LEGACY_VERSION, V2_VERSION, collect, header, readerOf, serve, withServerEnv } from './harness.js';
 
 /** What GNU tar lists in an archive: `tar -t`, or `tar -tv` type letters and names. */
 async function tarList(archive: Buffer, verbose = false): Promise<string[]> {
@@ -179,3 +179,37 @@ test("copy from with a '*' in the last component sends the matching names", () =
     const archive = await collect(readV2Frames(readerOf(after)));
     assert.deepEqual(await tarList(archive), ['mysql-bin.000001', 'mysql-bin.000002']);
   }));
+
+// Issue 8, case 2: a 1.8b5 client cannot hear a status. It gets nothing of a failed producer's
+// output, only a frame that makes its tar fail; never a shorter stream that passes for a backup.
+const TOOLS = join(FIXTURES, '..', 'tools');
+
+test('1.8b5 copy from whose tar exits non-zero after a member: only the failure frame, status 1', () =>
+  withServerEnv(async (env) => {
+    const dir = join(env.data, 'files');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a-good-file'), 'sent before tar failed');
+    await symlink(join(dir, 'gone'), join(dir, 'b-dangling')); // tar -h: "Cannot stat", exit 2
+    const r = await serve(env, [header(LEGACY_VERSION, 'copy from', dir, env.tmp)]);
+    assert.equal(r.status, 1, r.log);
+    assert.ok(r.output.equals(legacyFailureFrame()), `expected only the failure frame, got ${r.output.length} bytes`);
+    assert.match(r.log, /1\.8b5 stream marked invalid/);
+    const v2 = await serve(env, [header(V2_VERSION, 'copy from', dir, env.tmp)]);
+    assert.equal(v2.status, 1, 'v2 says it in the trailer');
+  }));
+
+test('1.8b5 copy from, armed, a tar-streaming innobackupex that dies after two members: only the failure frame', () =>
+  withServerEnv(
+    async (env) => {
+      await ensureStateDir(env.state);
+      await armState(env.state, { user: 'u', password: 'a-long-password' });
+      const links = join(env.data, 'backup', 'ZRM_LINKS');
+      await mkdir(links, { recursive: true });
+      const r = await serve(env, [header(LEGACY_VERSION, 'copy from', `${links}/.`, env.tmp)]);
+      assert.equal(r.status, 1, r.log);
+      assert.ok(r.output.equals(legacyFailureFrame()), `expected only the failure frame, got ${r.output.length} bytes`);
+      assert.match(r.log, /innobackupex backup FAILED: innobackupex exited 1: .*No space left/);
+      assert.deepEqual(await readdir(env.tmp), [], 'staging removed');
+    },
+    `[backup]\ntool = innobackupex\ntool_path = ${join(TOOLS, 'innobackupex-dies-after-two.sh')}\n`,
+  ));

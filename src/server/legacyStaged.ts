@@ -1,0 +1,84 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errorMessage } from '../errors.js';
+import { writeAll } from '../protocol/io.js';
+import { formatStatusBlock } from '../protocol/statusBlock.js';
+import { LegacySender, legacyFailureFrame } from '../protocol/legacyFrames.js';
+import type { Session } from './context.js';
+import type { ProducerStatus } from './dataSender.js';
+import { scratchPrefix } from '../backupTool/scratch.js';
+
+// A 1.8b5 client cannot hear a status: whatever it receives it extracts, and it ends with exit 0
+// (or tar's exit status) however the server fared. So its stream is held back on local disk
+// until the producer has succeeded, and a failure is sent as an invalid stream, never as a
+// shorter one. Costs the stream's size in [backup] tmp_dir.
+
+/** Makes the stream invalid for any 1.8b5 receiver (best effort: the client may be gone). */
+export async function poisonLegacy(s: Session, why: string): Promise<void> {
+  s.deps.logger.error(`1.8b5 stream marked invalid for the client: ${why}`);
+  await writeAll(s.output, legacyFailureFrame()).catch(() => undefined);
+}
+
+/** Sends `source` (already verified, e.g. a tar of a checked directory) and checks `finish` at the end. */
+export async function sendLegacyChecked(
+  s: Session,
+  source: AsyncIterable<Buffer>,
+  finish: () => Promise<ProducerStatus>,
+  abort: () => void,
+): Promise<ProducerStatus> {
+  const sender = new LegacySender(s.output);
+  let status: ProducerStatus;
+  try {
+    for await (const chunk of source) {
+      await sender.write(chunk);
+      s.bytes += chunk.length;
+    }
+    status = await finish();
+    if (status.ok) await sender.end();
+  } catch (err) {
+    abort();
+    await finish().catch(() => undefined);
+    status = { ok: false, exitCode: null, message: `sending failed: ${errorMessage(err)}` };
+  }
+  if (!status.ok) await poisonLegacy(s, status.message);
+  return status;
+}
+
+/** Spools the producer's whole output, then sends it only if the producer succeeded. */
+export async function sendLegacyStaged(
+  s: Session,
+  source: AsyncIterable<Buffer>,
+  finish: () => Promise<ProducerStatus>,
+  abort: () => void,
+): Promise<ProducerStatus> {
+  const dir = await mkdtemp(join(s.deps.config.backup.tmpDir, scratchPrefix('legacy')));
+  const file = join(dir, 'stream');
+  try {
+    let spoolError: string | undefined;
+    await pipeline(Readable.from(source), createWriteStream(file, { mode: 0o600 })).catch((err: unknown) => {
+      spoolError = `staging the stream in ${dir} failed: ${errorMessage(err)}`;
+      abort();
+    });
+    const produced = await finish().catch((err: unknown): ProducerStatus => ({ ok: false, exitCode: null, message: errorMessage(err) }));
+    const status = spoolError ? { ...produced, ok: false, message: produced.ok ? spoolError : `${produced.message}; ${spoolError}` } : produced;
+    if (!status.ok) {
+      await poisonLegacy(s, status.message);
+      return status;
+    }
+    return await sendLegacyChecked(s, createReadStream(file, { highWaterMark: 256 * 1024 }), async () => status, () => undefined);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A 1.8b5 upload (`copy to`) that could not be stored. 1.8b5 has no reply here: an old client
+ * sends and hangs up without reading, so it cannot be told. Our own client in 1.8b5 mode reads
+ * until we hang up, and takes any text (this status block) as the failure it is.
+ */
+export async function tellLegacyUploadFailed(s: Session, message: string): Promise<void> {
+  if (s.protocol === 'legacy') await writeAll(s.output, formatStatusBlock(false, [message])).catch(() => undefined);
+}
