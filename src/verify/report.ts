@@ -24,7 +24,7 @@ export function formatReport(r: VerifyReport): string {
   if (r.lsn) row('LSN', `server ${r.lsn.server}, backup ${r.lsn.backup}`);
   if (r.pointInTime) {
     const p = r.pointInTime;
-    row('point in time', `${p.file}:${p.position}${p.gtid ? `, GTID ${p.gtid}` : ''}${p.endTime ? `, backup ended ${p.endTime}` : ''}`);
+    row('point in time', `${p.file}:${p.position}${p.gtid ? `, GTID ${p.gtid}` : ''}${p.endTime ? `, backup ended ${p.endTime}` : ''}${p.reached ? `; binlogs reach ${p.reached}` : ''}`);
   }
   row('binlog replay', r.binlogReplay);
   row('time', `${r.seconds.toFixed(1)} s`);

@@ -8,6 +8,7 @@ import { VerifyFailure } from './failure.js';
 // we can reach the socket, in a 0700 directory), no binary log, a small buffer pool.
 
 export interface ThrowawayServer {
+  socket: string;
   sql(query: string): Promise<string>;
   stop(): Promise<void>;
   errorLogTail(): Promise<string>;
@@ -66,6 +67,7 @@ export async function startThrowawayServer(scratch: string, datadir: string): Pr
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
+    socket,
     async sql(query: string): Promise<string> {
       const r = await client([], query);
       if (r.exitCode !== 0) throw new Error(String(r.stderr).trim() || `mariadb exited ${String(r.exitCode)}`);

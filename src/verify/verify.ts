@@ -1,11 +1,13 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
 import { readBackupInfo, readBinlogPosition, readCheckpoints, type BinlogPosition } from '../restore/backupFiles.js';
 import { extractArchive, locateBackup } from '../restore/locate.js';
 import { prepareBackup, recordedTool } from '../restore/prepare.js';
 import { localToolFor } from '../restore/tool.js';
+import { findBinlogChain, replayBinlogs } from './binlogs.js';
+import { checkRedoLogLength } from './redoLog.js';
 import { checkDataFiles, checkPageChecksums, checkTables, serverLsn } from './checks.js';
 import { VerifyFailure } from './failure.js';
 import { copyToScratch, isNoSpace, noSpace, requireSpace, sizeOf, spaceNeeded } from './scratch.js';
@@ -24,7 +26,7 @@ export interface VerifyReport {
   rows?: number | undefined;
   pageChecksums?: string | undefined;
   lsn?: { backup: number; server: number } | undefined;
-  pointInTime?: (BinlogPosition & { endTime?: string | undefined }) | undefined;
+  pointInTime?: (BinlogPosition & { endTime?: string | undefined; reached?: string | undefined }) | undefined;
   binlogReplay: string;
   seconds: number;
   failure?: { step: string; message: string; meaning: string } | undefined;
@@ -36,7 +38,7 @@ export interface VerifyOptions {
   say?: (line: string) => void;
 }
 
-const NO_REPLAY = 'not done (replaying binary logs stored by ZRM incrementals is not implemented yet)';
+const NO_REPLAY = 'not reached';
 
 function asFailure(step: string, err: unknown, meaning: string): VerifyFailure {
   if (err instanceof VerifyFailure) return err;
@@ -75,6 +77,9 @@ export async function verifyBackup(path: string, config: AppConfig, opts: Verify
     await localToolFor(recorded.name, recorded.version, config).catch((err: unknown) => {
       throw new VerifyFailure('tool', errorMessage(err), 'this host cannot prepare the backup: install the tool named above (doctor says what is missing)', 5);
     });
+    step = 'redo-log';
+    const unprepared = await readCheckpoints(datadir);
+    if (unprepared) await checkRedoLogLength(datadir, unprepared, recorded.name, recorded.version);
     step = 'prepare';
     say(`preparing the scratch copy with ${recorded.name}`);
     const prepared = await prepareBackup(datadir, config).catch((err: unknown) => {
@@ -93,23 +98,37 @@ export async function verifyBackup(path: string, config: AppConfig, opts: Verify
     const suspects = await checkPageChecksums(datadir);
     report.pageChecksums = suspects === undefined ? 'skipped (innochecksum not installed)' : suspects.size === 0 ? 'all .ibd pages OK' : `${suspects.size} .ibd file(s) with bad pages, left to CHECK TABLE`;
 
+    step = 'binlogs';
+    const onDisk = located.kind === 'dir' ? located.dir : dirname(located.file);
+    const chain = binlog ? await findBinlogChain(onDisk, binlog) : undefined;
+    if (!binlog) report.binlogReplay = 'not possible: the backup records no binlog position';
+    else if (!chain) report.binlogReplay = `none: no binary logs of later incrementals beside ${onDisk}`;
+
     step = 'start';
     say('starting a throwaway server on the copy');
     server = await startThrowawayServer(scratch, datadir);
-    step = 'check-tables';
-    say('checking every table (CHECK TABLE ... EXTENDED) and counting rows');
-    const counts = await checkTables(server, suspects);
-    report.tables = counts.length;
-    report.rows = counts.reduce((n, c) => n + c.rows, 0);
-
     step = 'lsn';
-    const backupLsn = Math.max(checkpoints?.lastLsn ?? 0, checkpoints?.toLsn ?? 0);
+    const lsnOf = unprepared ?? checkpoints;
+    const backupLsn = Math.max(lsnOf?.lastLsn ?? 0, lsnOf?.toLsn ?? 0);
     const lsn = await serverLsn(server);
     if (lsn === undefined) throw new VerifyFailure('lsn', 'the server did not report its log sequence number', 'InnoDB did not start normally on the backup');
     report.lsn = { backup: backupLsn, server: lsn };
     if (lsn < backupLsn) {
       throw new VerifyFailure('lsn', `the server is at LSN ${lsn}, behind the backup's ${backupLsn}`, 'the redo log copied with the backup was not fully applied: changes made during the backup are missing');
     }
+    if (chain && binlog) {
+      step = 'binlogs';
+      say(`replaying ${chain.files.length} binary log(s) from ${binlog.file}:${binlog.position}`);
+      const reached = await replayBinlogs(chain, binlog, server.socket);
+      report.binlogReplay = `replayed ${chain.files.length} binary log(s) from ${binlog.file}:${binlog.position}${reached ? `, up to ${reached}` : ''}`;
+      if (report.pointInTime) report.pointInTime.reached = reached;
+    }
+    step = 'check-tables';
+    say('checking every table (CHECK TABLE ... EXTENDED) and counting rows');
+    const counts = await checkTables(server, suspects);
+    report.tables = counts.length;
+    report.rows = counts.reduce((n, c) => n + c.rows, 0);
+
     report.ok = true;
   } catch (err) {
     const f = asFailure(step, err, 'the backup could not be checked');

@@ -53,6 +53,7 @@ describe('verify: a restore drill on a scratch copy', () => {
   let site: ZrmSite;
   let good: string;
   let scratch: string;
+  let goodRows = 0;
 
   async function verify(dir: string, extra: string[] = []): Promise<Run> {
     const before = await treeHash(dir);
@@ -107,7 +108,8 @@ describe('verify: a restore drill on a scratch copy', () => {
     assert.ok(report.tables >= 3);
     assert.ok(report.rows >= 9000, `rows ${report.rows}`);
     assert.ok(report.lsn.server >= report.lsn.backup && report.lsn.backup > 0);
-    assert.match(report.binlogReplay, /not done/);
+    assert.match(report.binlogReplay, /^none: no binary logs/);
+    goodRows = report.rows;
   });
 
   test('passes on ZRM\'s compressed layout too', async () => {
@@ -148,14 +150,14 @@ describe('verify: a restore drill on a scratch copy', () => {
     assert.match(r.stdout, /meaning: .*missing/);
   });
 
-  test('fails on a truncated ib_logfile0 at the prepare', async () => {
+  test('fails on a truncated ib_logfile0, before a prepare could silently stop early', async () => {
     const dir = await damagedCopy('truncated', async (d) => {
       const size = (await stat(join(d, 'ib_logfile0'))).size;
       await truncate(join(d, 'ib_logfile0'), Math.floor(size / 3));
     });
     const r = await verify(dir);
     assert.notEqual(r.exitCode, 0);
-    assert.match(r.stdout, /FAILED \(prepare\)/);
+    assert.match(r.stdout, /FAILED \(redo-log\)[\s\S]*ib_logfile0 is truncated/);
     assert.match(r.stdout, /meaning: .*redo log/);
   });
 
@@ -171,5 +173,46 @@ describe('verify: a restore drill on a scratch copy', () => {
     } finally {
       await execa('umount', [small]);
     }
+  });
+
+  // ZRM's level 1: after more writes and log rotations, a `copy from` of each binary log since
+  // the full backup's into a new directory of the same backup set.
+  async function incremental(setDir: string): Promise<string[]> {
+    const start = (await readFile(join(good, 'xtrabackup_binlog_info'), 'utf8')).split('\t')[0] ?? '';
+    const logs = (await db.sql('SHOW BINARY LOGS')).split('\n').map((l) => l.split('\t')[0] ?? '').filter((n) => n >= start);
+    const inc = join(setDir, '20261129003000');
+    await mkdir(inc, { recursive: true });
+    for (const log of logs) {
+      const r = await runPlugin(site.harness.plugins.copy, ['--source-host', '127.0.0.1', '--source-file', join(db.datadir, log), '--destination-host', 'localhost', '--destination-directory', inc], site.env);
+      assert.equal(r.exitCode, 0, r.stderr);
+    }
+    return logs;
+  }
+
+  test('replays the binary logs of a later incremental and reports the point in time reached', async () => {
+    for (let i = 0; i < 2; i++) {
+      await db.sql(`INSERT INTO sbtest.t0 (k, pad) VALUES (${i}, 'after the full backup'), (${i}, 'again')`);
+      await db.sql('FLUSH BINARY LOGS');
+    }
+    await incremental(join(tmp.path, 'backups', 'set1'));
+    const r = await verify(join(tmp.path, 'backups', 'set1'), ['--json']);
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const report = JSON.parse(r.stdout) as { rows: number; binlogReplay: string; pointInTime: { reached?: string } };
+    assert.match(report.binlogReplay, /^replayed [3-9] binary log\(s\) from mysql-bin\.\d+:\d+, up to 20\d\d-/);
+    assert.match(report.pointInTime.reached ?? '', /^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    assert.ok(report.rows >= goodRows + 4, `rows ${report.rows}, before the incremental ${goodRows}`);
+  });
+
+  test('fails on a gap in the incremental binary logs, naming the missing one', async () => {
+    const setDir = join(tmp.path, 'backups', 'gap');
+    await cp(good, join(setDir, '20261129000000'), { recursive: true });
+    // The second log of the chain goes missing (the first is the backup's own).
+    const logs = await incremental(setDir);
+    const missing = logs[1] ?? '';
+    assert.notEqual(missing, '');
+    await rm(join(setDir, '20261129003000', missing));
+    const r = await verify(setDir);
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stdout, new RegExp(`FAILED \\(binlogs\\)[\\s\\S]*${missing.replace('.', '\\.')} is missing`));
   });
 });
