@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { prepareCommand } from './prepare.js';
 import { restoreCommand, type RestoreCommandOptions } from './restore.js';
+import { verifyCommand, type VerifyCommandOptions } from './verify.js';
 
 // The road back (prepare, restore, verify): registered on the main program with one call.
 export function registerRestoreCommands(program: Command, configPath: () => string | undefined, setRun: (run: () => Promise<number>) => void): void {
@@ -25,5 +26,14 @@ export function registerRestoreCommands(program: Command, configPath: () => stri
     .option('--tmpdir <dir>', 'where to unpack a compressed backup (default: beside --datadir)')
     .action((dir: string, opts: RestoreCommandOptions) => {
       setRun(() => restoreCommand(dir, opts, configPath()));
+    });
+  program
+    .command('verify')
+    .description('restore the backup in DIR on a scratch copy into a throwaway server and check every table')
+    .argument('<dir>', 'the backup, ZRM\'s backup directory holding it, or a tar archive (left unchanged)')
+    .option('--scratch <dir>', 'where the scratch copy goes (default: [backup] tmp_dir)')
+    .option('--json', 'print the result as JSON')
+    .action((dir: string, opts: VerifyCommandOptions) => {
+      setRun(() => verifyCommand(dir, opts, configPath()));
     });
 }
