@@ -10,8 +10,10 @@ import { addressAllowed } from './cidr.js';
  * (a pipe from a local user, not a network client).
  */
 export function peerAddress(input: Readable, env: NodeJS.ProcessEnv, network = input instanceof Socket): string | undefined {
-  // Node gives a pipe on stdin as a net.Socket too: only a real socket (fstat) has a peer.
-  if (network && input instanceof Socket) return input.remoteAddress ?? '';
+  // Node gives a pipe on stdin as a net.Socket too: only a real socket (fstat) has a peer. A
+  // Unix-domain socket has no peer address (a local process, like a pipe); so has a TCP socket
+  // whose peer is already gone (getpeername fails), and then nothing can flow to it anyway.
+  if (network && input instanceof Socket) return input.remoteAddress;
   const fromXinetd = env.REMOTE_HOST?.trim();
   return fromXinetd ? fromXinetd : undefined;
 }
@@ -20,7 +22,6 @@ export function peerAddress(input: Readable, env: NodeJS.ProcessEnv, network = i
 export function clientRefusal(input: Readable, env: NodeJS.ProcessEnv, allowed: readonly string[], network?: boolean): string | undefined {
   const address = peerAddress(input, env, network);
   if (address === undefined) return undefined;
-  if (address === '') return 'refused a connection whose peer address is unknown (socket already closed?)';
   if (addressAllowed(address, allowed)) return undefined;
   return `refused connection from ${address}: not in [server] allowed_clients (${allowed.join(', ')})`;
 }
