@@ -61,6 +61,8 @@ test('password= settings and MYSQL_PWD are masked; other words are not', () => {
   assert.equal(redact('user=zrm password=s3cret host=db'), 'user=zrm password=*** host=db');
   assert.equal(redact('MYSQL_PWD=abc def'), 'MYSQL_PWD=*** def');
   assert.equal(redact('--password-file=/etc/x --passwords are fine'), '--password-file=/etc/x --passwords are fine');
+  assert.equal(redact("Access denied for user 'u'@'h' (using password: YES)"), "Access denied for user 'u'@'h' (using password: YES)");
+  assert.equal(redact("{ user: 'u', password: 'a b' }"), "{ user: 'u', password: *** }");
 });
 
 test('in the log file: odd passwords given as options never appear', async () => {
