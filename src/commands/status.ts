@@ -1,12 +1,13 @@
 import { errorMessage } from '../errors.js';
 import { loadAppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
+import { withDatabaseRoots } from '../config/databaseRoots.js';
 import { createLogger } from '../logging/logger.js';
 import { readArmedState } from '../snapshot/state.js';
 
 /** `zrm-innobackupex status`: the effective settings and whether a backup redirect is armed. */
 export async function statusCommand(configPath?: string): Promise<number> {
-  const config = withUsableStateDir(loadAppConfig(configPath, process.env));
+  const config = await withDatabaseRoots(withUsableStateDir(loadAppConfig(configPath, process.env)));
   const logger = createLogger({ console: false });
   // The state belongs to the user the server runs as (mysql): root may only be told so.
   const armedLine = await readArmedState(config.state.dir, config.state.maxAge, logger).then(
@@ -18,7 +19,7 @@ export async function statusCommand(configPath?: string): Promise<number> {
     `state dir:       ${config.state.dir} (max age ${config.state.maxAge}s)`,
     `redirect armed:  ${armedLine}`,
     `server port:     ${config.server.port}`,
-    `allowed roots:   ${config.server.allowedRoots.join(' ')}`,
+    `allowed roots:   ${config.server.allowedRoots.join(' ')}${config.server.allowedRootsAuto ? ' (auto)' : ''}`,
     `allowed clients: ${config.server.allowedClients.join(' ')}`,
     `authentication:  ${config.auth.secretFile ? `shared secret ${config.auth.secretFile}` : 'none'}${config.tls.cert ? `, TLS (ca ${config.tls.ca})` : ''}`,
     `client protocol: ${config.client.protocol}`,

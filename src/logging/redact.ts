@@ -2,6 +2,8 @@
 // A value is masked whole: "double quoted" (with \" escapes), 'single quoted', \"quoted inside
 // JSON\", a quote that never closes (to the end of the line), or a bare word.
 
+const QUOTED = [String.raw`"(?:[^"\\\n]|\\.)*"`, String.raw`'[^'\n]*'`].join('|');
+
 const VALUE = [
   String.raw`\\"(?:[^\\\n]|\\(?!"))*?\\"`, // \"...\" as JSON.stringify writes a quoted option
   String.raw`"(?:[^"\\\n]|\\.)*"`,
@@ -15,8 +17,10 @@ const PATTERNS: RegExp[] = [
   new RegExp(String.raw`(--password(?:=|\s+))(?:${VALUE})`, 'gi'),
   // "password":"..." (JSON)
   /("password"\s*:\s*)"(?:[^"\\\n]|\\.)*"/gi,
-  // password=VALUE, password: VALUE, MYSQL_PWD=VALUE; not MySQL's "(using password: YES)"
-  new RegExp(String.raw`((?<![-\w])(?<!using )(?:password|mysql_pwd)\s*[=:]\s*)(?:${VALUE})`, 'gi'),
+  // password=VALUE, MYSQL_PWD=VALUE
+  new RegExp(String.raw`((?<![-\w])(?:password|mysql_pwd)\s*=\s*)(?:${VALUE})`, 'gi'),
+  // password: 'VALUE' (quoted only: MySQL's own "(using password: YES)" must stay readable)
+  new RegExp(String.raw`((?<![-\w])password\s*:\s*)(?:${QUOTED})`, 'gi'),
 ];
 
 export function redact(text: string, secrets: readonly string[] = []): string {
