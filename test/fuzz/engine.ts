@@ -101,7 +101,8 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const { value, spawned } = await countingSpawns(() => fuzzCases(opts));
-  if (spawned.length > 0) throw new Error(`fuzz: cases started processes (${spawned.slice(0, 5).join(', ')}); FUZZ_SEED=${opts.seed}`);
+  const unexpected = spawned.filter((file) => !/(^|\/)tar$/.test(file));
+  if (unexpected.length > 0) throw new Error(`fuzz: cases started processes other than tar (${unexpected.slice(0, 5).join(', ')}); FUZZ_SEED=${opts.seed}`);
   return value;
 }
 
@@ -109,12 +110,12 @@ async function fuzzCases(opts: FuzzOptions): Promise<FuzzResult> {
   const log = opts.log ?? (() => undefined);
   const caseMs = opts.caseMs ?? 10_000;
   const rssGrowth = (opts.rssGrowthMb ?? 256) * 1024 * 1024;
-  const targets = await makeTargets();
   // tmpfs when there is one: the link and extraction cases make and remove small trees.
   const tmp = await makeTempDir('zrm-fuzz-', (await stat('/dev/shm').catch(() => undefined))?.isDirectory() ? '/dev/shm' : undefined);
   const box = { dir: join(tmp.path, 'box') };
   const outside = join(tmp.path, 'outside');
   await mkdir(box.dir);
+  const targets = await makeTargets(box);
   await mkdir(join(outside, 'dir'), { recursive: true });
   await writeFile(join(outside, 'secret'), 'must stay as it is');
   await writeFile(join(outside, 'dir', 'file'), 'and so must this');
