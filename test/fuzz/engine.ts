@@ -2,6 +2,7 @@
 // reproduced by its seed (FUZZ_SEED) alone. Checks: no crash, no case past its deadline (a
 // watchdog thread kills a process stuck in synchronous work), RSS within a bound, and nothing
 // outside the run's sandbox written or removed.
+import { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +45,26 @@ setInterval(() => {
 }, 1000);
 `;
 
+/**
+ * Counts the processes started while `fn` runs: every spawn (execa included) goes through
+ * ChildProcess.prototype.spawn. The targets decode in-process; none may start anything.
+ */
+async function countingSpawns<T>(fn: () => Promise<T>): Promise<{ value: T; spawned: string[] }> {
+  // Not in the typings, but the one door: child_process.spawn calls it on a new ChildProcess.
+  const proto = ChildProcess.prototype as unknown as { spawn: (this: ChildProcess, options: { file?: string }) => unknown };
+  const original = proto.spawn;
+  const spawned: string[] = [];
+  proto.spawn = function (options) {
+    spawned.push(String(options?.file));
+    return original.call(this, options);
+  };
+  try {
+    return { value: await fn(), spawned };
+  } finally {
+    proto.spawn = original;
+  }
+}
+
 /** Every path below `dir` with a digest of what it is: the sandbox's outside must not change. */
 async function snapshot(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
@@ -79,15 +100,22 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
+  const { value, spawned } = await countingSpawns(() => fuzzCases(opts));
+  const unexpected = spawned.filter((file) => !/(^|\/)tar$/.test(file));
+  if (unexpected.length > 0) throw new Error(`fuzz: cases started processes other than tar (${unexpected.slice(0, 5).join(', ')}); FUZZ_SEED=${opts.seed}`);
+  return value;
+}
+
+async function fuzzCases(opts: FuzzOptions): Promise<FuzzResult> {
   const log = opts.log ?? (() => undefined);
   const caseMs = opts.caseMs ?? 10_000;
   const rssGrowth = (opts.rssGrowthMb ?? 256) * 1024 * 1024;
-  const targets = await makeTargets();
   // tmpfs when there is one: the link and extraction cases make and remove small trees.
   const tmp = await makeTempDir('zrm-fuzz-', (await stat('/dev/shm').catch(() => undefined))?.isDirectory() ? '/dev/shm' : undefined);
   const box = { dir: join(tmp.path, 'box') };
   const outside = join(tmp.path, 'outside');
   await mkdir(box.dir);
+  const targets = await makeTargets(box);
   await mkdir(join(outside, 'dir'), { recursive: true });
   await writeFile(join(outside, 'secret'), 'must stay as it is');
   await writeFile(join(outside, 'dir', 'file'), 'and so must this');

@@ -1,9 +1,10 @@
 // What each fuzz case feeds its input to. A target returns normally or throws: an ExitError
 // (ProtocolError, IntegrityError...) or a system error with a code is a clean refusal; anything
 // else (TypeError, RangeError, an assertion) is a crash and fails the run.
-import { lstat, mkdir, readdir, readlink, realpath, rm, symlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readlink, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { execa } from 'execa';
 import { readLegacyFrames } from '../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../src/protocol/streamReader.js';
 import { readV2Frames } from '../../src/protocol/v2Frames.js';
@@ -12,6 +13,7 @@ import { acceptedVersions, readRestOfHeader, readVersion } from '../../src/serve
 import { isInside } from '../../src/fsutil/paths.js';
 import { checkStagedLinks } from '../../src/transfer/stagedLinks.js';
 import { moveInto } from '../../src/transfer/moveInto.js';
+import { receiveIntoDir } from '../../src/transfer/receiveIntoDir.js';
 import { parseXbstreamPieces } from '../../src/xbstream/chunks.js';
 import { extractXbstream } from '../../src/xbstream/extract.js';
 import { fixXbstreamChecksums, legacyFrameSeeds, requestSeeds, v2FrameSeeds, xbstreamSeeds } from './corpus.js';
@@ -98,7 +100,50 @@ async function linkCase(rng: Rng, box: Sandbox, n: number): Promise<void> {
   }
 }
 
-export async function makeTargets(): Promise<Target[]> {
+/** Every symbolic link below `dir` that resolves (dangling ones lead nowhere) must stay inside it. */
+async function assertLinksInside(dir: string, root: string, rel = ''): Promise<void> {
+  for (const name of await readdir(join(dir, rel))) {
+    const r = join(rel, name);
+    const st = await lstat(join(dir, r));
+    if (st.isSymbolicLink()) {
+      const real = await realpath(join(dir, r)).catch(() => undefined);
+      if (real !== undefined && !isInside(real, root)) {
+        throw new Error(`upload published ${r} -> ${await readlink(join(dir, r))}, which resolves to ${real}, outside ${root}`);
+      }
+    } else if (st.isDirectory()) {
+      await assertLinksInside(dir, root, r);
+    }
+  }
+}
+
+/** Tars of a small tree with links inside and out (tar -c keeps links as links), made once. */
+async function tarSeeds(box: string): Promise<Buffer[]> {
+  const src = join(box, 'tar-src');
+  await mkdir(join(src, 'd', 'e'), { recursive: true });
+  await writeFile(join(src, 'd', 'f.txt'), 'file');
+  await writeFile(join(src, 'd', 'e', 'g.ibd'), Buffer.alloc(700, 3));
+  await symlink('f.txt', join(src, 'd', 'in'));
+  await symlink('../d/e', join(src, 'd', 'up-in'));
+  await symlink('../../outside', join(src, 'd', 'out'));
+  await symlink('/etc', join(src, 'abs'));
+  await link(join(src, 'd', 'f.txt'), join(src, 'hard'));
+  const make = async (names: string[]) => Buffer.from((await execa('tar', ['-c', '-C', src, '--', ...names], { encoding: 'buffer' })).stdout);
+  return [await make(['d', 'hard']), await make(['d/e', 'd/f.txt', 'd/in']), await make(['abs', 'd/out'])];
+}
+
+/** A mutated tar through the whole upload path: tar -x into staging, link check, publish. */
+async function uploadTarCase(input: Buffer, box: Sandbox, n: number): Promise<void> {
+  const dest = join(box.dir, 'uploads', String(n % 4), 'dest');
+  await rm(join(box.dir, 'uploads', String(n % 4)), { recursive: true, force: true });
+  await mkdir(dest, { recursive: true });
+  try {
+    await receiveIntoDir(Readable.from([input]), 'tar', dest, { allowEmpty: true });
+  } finally {
+    await assertLinksInside(dest, await realpath(dest));
+  }
+}
+
+export async function makeTargets(box: Sandbox): Promise<Target[]> {
   return [
     { name: 'request', weight: 30, seeds: requestSeeds(), run: (input, rng) => readRequest(input, rng) },
     { name: 'legacy-frames', weight: 18, seeds: await legacyFrameSeeds(), run: (input, rng) => drain(readLegacyFrames(readerOf(rng, input))) },
@@ -119,7 +164,9 @@ export async function makeTargets(): Promise<Target[]> {
         await extractXbstream(Readable.from(piecesOf(rng, rng.int(2) === 0 ? fixXbstreamChecksums(input) : input)), dest, { fsync: false, maxFileSize: 1n << 30n });
       },
     },
-    { name: 'upload-links', weight: 6, seeds: [], run: (_input, rng, box, n) => linkCase(rng, box, n) },
+    { name: 'upload-links', weight: 6, seeds: [], run: (_input, rng, b, n) => linkCase(rng, b, n) },
+    // tar -x is the one process a case may start (the tool the upload path runs).
+    { name: 'upload-tar', weight: 2, seeds: await tarSeeds(box.dir), run: (input, _rng, b, n) => uploadTarCase(input, b, n) },
   ];
 }
 

@@ -9,7 +9,7 @@ test('fuzz share: 3000 cases from a fixed seed, no crash, no hang, bounded RSS, 
   const r = await runFuzz({ seed, cases: 3000 });
   t.diagnostic(`fuzz: ${r.cases} cases, FUZZ_SEED=${seed}, ${r.refusals} refused cleanly, max RSS ${r.maxRssMb} MB`);
   assert.equal(r.cases, 3000);
-  for (const name of ['request', 'legacy-frames', 'v2-frames', 'xbstream-parse', 'xbstream-extract', 'upload-links']) {
+  for (const name of ['request', 'legacy-frames', 'v2-frames', 'xbstream-parse', 'xbstream-extract', 'upload-links', 'upload-tar']) {
     assert.ok((r.perTarget[name] ?? 0) > 0, `no case reached ${name}`);
   }
 });
