@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
@@ -68,7 +68,13 @@ export async function verifyBackup(path: string, config: AppConfig, opts: Verify
     let datadir = join(scratch, 'data');
     say(`copying ${report.backup} to ${scratch}`);
     if (located.kind === 'dir') await copyToScratch(located.dir, datadir);
-    else datadir = await extractArchive(located.file, scratch).catch((err: unknown) => { throw isNoSpace(err) || /no space/i.test(errorMessage(err)) ? noSpace(errorMessage(err)) : err; });
+    else {
+      // Unpacked below data/, so that the server's socket, tmpdir and log stay out of its datadir.
+      await mkdir(datadir, { mode: 0o700 });
+      datadir = await extractArchive(located.file, datadir).catch((err: unknown) => {
+        throw isNoSpace(err) || /no space/i.test(errorMessage(err)) ? noSpace(errorMessage(err)) : err;
+      });
+    }
 
     step = 'tool';
     const info = await readBackupInfo(datadir);
