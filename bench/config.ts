@@ -8,7 +8,9 @@ export interface BenchConfig {
   writeBytes: number;
   /** Files in the generated xbstream. */
   xbFiles: number;
-  /** Groups to run: wire, xbstream, e2e. */
+  /** Bytes of InnoDB data in the throwaway MariaDB of the hotpath group. */
+  dbBytes: number;
+  /** Groups to run: wire, xbstream, e2e, hotpath, startup. */
   groups: Set<string>;
   /** Times each run is repeated; the median wall time is reported. */
   repeat: number;
@@ -16,7 +18,7 @@ export interface BenchConfig {
   tmpBase: string | undefined;
 }
 
-export const ALL_GROUPS = ['wire', 'xbstream', 'e2e'] as const;
+export const ALL_GROUPS = ['wire', 'xbstream', 'e2e', 'hotpath', 'startup'] as const;
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, def: number): number {
   const text = env[name];
@@ -41,6 +43,7 @@ export function benchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     bytes: Math.round(mb * 1024 * 1024),
     writeBytes: Math.round(positiveNumber(env, 'BENCH_WRITE_KB', 64) * 1024),
     xbFiles: Math.round(positiveNumber(env, 'BENCH_XB_FILES', 4)),
+    dbBytes: Math.round(positiveNumber(env, 'BENCH_DB_MB', 1024) * 1024 * 1024),
     groups: new Set(groups),
     repeat: Math.round(positiveNumber(env, 'BENCH_REPEAT', 3)),
     tmpBase: env.BENCH_TMPDIR,

@@ -51,9 +51,13 @@ async function tarBaseline(file: string, dest: string, tmp: string, bytes: numbe
   return { name: 'tar -c | tar -x', wallMs, bytes, rssKiB: largest(rssParts), rssParts };
 }
 
-async function ourCopy(protocol: ClientProtocol, file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
+/** Our server (own worker) serving `copy from` of `file` to our copy plugin (own worker). */
+export async function ourCopy(
+  protocol: ClientProtocol, file: string, dest: string, tmp: string, bytes: number,
+  backup?: E2eServerArgs['backup'],
+): Promise<Row> {
   await mkdir(dest);
-  const server = startWorker('e2e-server', { root: tmp } satisfies E2eServerArgs);
+  const server = startWorker('e2e-server', { root: tmp, backup } satisfies E2eServerArgs);
   try {
     const ready = (await server.getOneMessage()) as WorkerMessage;
     if (ready.kind !== 'ready') throw new Error(`server worker said ${JSON.stringify(ready)}`);
@@ -61,7 +65,8 @@ async function ourCopy(protocol: ClientProtocol, file: string, dest: string, tmp
     const client = await workerResult(startWorker('e2e-client', clientArgs));
     const served = await workerResult(server);
     const rssParts = { client: client.rssKiB, server: served.rssKiB };
-    return { name: `${protocol} server -> client`, wallMs: client.wallMs, bytes, rssKiB: largest(rssParts), rssParts };
+    const cpuParts = { server: served.cpuS ?? 0, client: client.cpuS ?? 0 };
+    return { name: `${protocol} server -> client`, wallMs: client.wallMs, bytes, rssKiB: largest(rssParts), rssParts, cpuParts };
   } catch (err) {
     server.kill();
     await server.catch(() => undefined);

@@ -11,11 +11,13 @@ import { appConfigFrom, type AppConfig, type ClientProtocol } from '../src/confi
 import { createLogger, flushLogger } from '../src/logging/logger.js';
 import { runServer } from '../src/server/index.js';
 import { listenOnce } from './loopback.js';
-import { ownPeakRssKiB, type WorkerResult } from './measure.js';
+import { ownCpuSeconds, ownPeakRssKiB, type WorkerResult } from './measure.js';
 
 export interface E2eServerArgs {
   /** Temp root: the only allowed root, scratch space, and where the log goes. */
   root: string;
+  /** Run mariabackup against this database (the redirect armed in stateDir) instead of tar. */
+  backup?: { socket: string; stateDir: string };
 }
 
 export interface E2eClientArgs {
@@ -28,11 +30,11 @@ export interface E2eClientArgs {
 }
 
 /** A config as the ini file would give it: only the temp root is reachable, nothing is armed. */
-function benchAppConfig(root: string, protocol: ClientProtocol = 'auto'): AppConfig {
+function benchAppConfig(root: string, protocol: ClientProtocol = 'auto', backup?: E2eServerArgs['backup']): AppConfig {
   return appConfigFrom({
     server: { allowed_roots: root },
-    state: { dir: join(root, 'no-state-dir') },
-    backup: { tmp_dir: root },
+    state: { dir: backup?.stateDir ?? join(root, 'no-state-dir') },
+    backup: backup ? { tmp_dir: root, tool: 'mariabackup', socket: backup.socket } : { tmp_dir: root },
     client: { protocol },
   });
 }
@@ -47,7 +49,7 @@ function closeSocket(socket: Socket): Promise<void> {
 
 /** Serves one connection, as socket-server does under xinetd, and reports its own peak RSS. */
 export async function e2eServerTask(args: E2eServerArgs): Promise<WorkerResult> {
-  const config = benchAppConfig(args.root);
+  const config = benchAppConfig(args.root, 'auto', args.backup);
   const logFile = join(args.root, 'server.log');
   const logger = createLogger({ file: logFile, level: 'info', label: 'bench-server' });
   const { port, accepted } = await listenOnce();
@@ -60,7 +62,7 @@ export async function e2eServerTask(args: E2eServerArgs): Promise<WorkerResult> 
   const wallMs = performance.now() - started;
   await flushLogger(logger);
   if (code !== 0) throw new Error(`runServer exited ${code}; log:\n${await readFile(logFile, 'utf8').catch(() => '')}`);
-  return { kind: 'result', wallMs, bytes: 0, rssKiB: ownPeakRssKiB() };
+  return { kind: 'result', wallMs, bytes: 0, rssKiB: ownPeakRssKiB(), cpuS: ownCpuSeconds() };
 }
 
 class Sink extends Writable {
@@ -90,5 +92,5 @@ export async function e2eClientTask(args: E2eClientArgs): Promise<WorkerResult> 
   });
   const wallMs = performance.now() - started;
   if (code !== 0) throw new Error(`runCopyPlugin exited ${code}: ${stderr.text}`);
-  return { kind: 'result', wallMs, bytes: args.bytes, rssKiB: ownPeakRssKiB() };
+  return { kind: 'result', wallMs, bytes: args.bytes, rssKiB: ownPeakRssKiB(), cpuS: ownCpuSeconds() };
 }

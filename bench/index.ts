@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { benchConfig } from './config.js';
 import { e2ePlan } from './e2e.js';
 import { hasGnuTime, runWorker } from './measure.js';
+import { hotpathPlan } from './hotpath.js';
 import { formatTable, writeResults, type Group } from './report.js';
 import { runRounds, type Plan } from './rounds.js';
+import { startupPlan } from './startup.js';
 import { wirePlan } from './wire.js';
 import { xbstreamPlan } from './xbstream.js';
 
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
       ['wire', async () => wirePlan(cfg)],
       ['xbstream', () => xbstreamPlan(cfg, tmp)],
       ['e2e', () => e2ePlan(cfg, tmp)],
+      ['hotpath', () => hotpathPlan(cfg, tmp)],
+      ['startup', () => startupPlan(cfg, tmp)],
     ];
     for (const [name, prepare] of plans) {
       if (!cfg.groups.has(name)) continue;

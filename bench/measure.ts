@@ -19,6 +19,8 @@ export interface WorkerResult {
   bytes: number;
   /** Peak RSS of the worker process, KiB. */
   rssKiB: number;
+  /** CPU seconds (user + system) the worker process used, start-up included. */
+  cpuS?: number;
 }
 
 export interface WorkerReady {
@@ -88,4 +90,10 @@ export function fdStdin(fd: number): Options['stdin'] {
 /** Peak RSS of this process so far, KiB. */
 export function ownPeakRssKiB(): number {
   return process.resourceUsage().maxRSS;
+}
+
+/** CPU seconds (user + system) this process has used so far. */
+export function ownCpuSeconds(): number {
+  const u = process.resourceUsage();
+  return (u.userCPUTime + u.systemCPUTime) / 1e6;
 }

@@ -15,6 +15,8 @@ export interface Row {
   rssParts?: Record<string, number | null>;
   /** Wall time of each repeat, ms (wallMs is their median). */
   samplesMs?: number[];
+  /** CPU seconds of each of our processes (start-up included), where measured. */
+  cpuParts?: Record<string, number>;
 }
 
 export interface Group {
@@ -56,12 +58,19 @@ function rssText(r: Row): string {
   return Object.entries(r.rssParts).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
 }
 
+/** CPU seconds per GiB moved, process by process. */
+function cpuText(r: Row): string {
+  if (!r.cpuParts) return '';
+  const gib = r.bytes / (1024 * MiB);
+  return Object.entries(r.cpuParts).map(([k, v]) => `${k} ${(v / gib).toFixed(2)}`).join(', ');
+}
+
 function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
 }
 
 export function formatTable(groups: readonly Group[]): string {
-  const head = ['case', 'wall s', 'MiB/s', 'peak RSS MiB', 'time x', 'RSS x', 'RSS of'];
+  const head = ['case', 'wall s', 'MiB/s', 'peak RSS MiB', 'time x', 'RSS x', 'RSS of', 'CPU s/GiB of'];
   const lines: string[] = [];
   for (const g of groups) {
     const rows = [g.baseline, ...g.cases].map((r) => {
@@ -74,6 +83,7 @@ export function formatTable(groups: readonly Group[]): string {
         isBase ? '1.00' : fixed(timeRatio(r, g.baseline)),
         isBase ? '1.00' : fixed(rssRatio(r, g.baseline)),
         r.rssParts ? rssText(r) : '',
+        cpuText(r),
       ];
     });
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -35,6 +35,11 @@ function fold(name: string, rows: readonly Row[]): Row {
     rssKiB: maxOrNull(rows.map((r) => r.rssKiB)),
     samplesMs: rows.map((r) => Math.round(r.wallMs)),
   };
+  if (first.cpuParts) {
+    out.cpuParts = Object.fromEntries(
+      Object.keys(first.cpuParts).map((k) => [k, median(rows.map((r) => r.cpuParts?.[k] ?? 0))]),
+    );
+  }
   if (first.rssParts) {
     out.rssParts = Object.fromEntries(
       Object.keys(first.rssParts).map((k) => [k, maxOrNull(rows.map((r) => r.rssParts?.[k] ?? null))]),

@@ -56,11 +56,22 @@ export function writeAll(out: AnyWritable, data: Buffer | string | readonly Buff
   guard(out);
   const state = out as WritableState;
   if (state.destroyed || state.writableEnded) return Promise.reject(closedError(out, 'write failed'));
+  // Write first, listen only if we must wait: adding and removing three listeners on every
+  // write cost more than the write itself on a busy stream. An error of a write we did not wait
+  // for is kept by guard() and rejects the next write or the end.
+  let ok: boolean;
+  if (typeof data === 'string' || Buffer.isBuffer(data)) {
+    ok = out.write(data);
+  } else {
+    const buffered = out as WritableBuffer;
+    buffered.cork?.();
+    ok = true;
+    for (const part of data) ok = out.write(part);
+    buffered.uncork?.();
+  }
+  if (ok || hasRoom(out)) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    let settled = false;
     const finish = (err?: Error): void => {
-      if (settled) return;
-      settled = true;
       out.removeListener('drain', onDrain);
       out.removeListener('error', onError);
       out.removeListener('close', onClose);
@@ -70,23 +81,12 @@ export function writeAll(out: AnyWritable, data: Buffer | string | readonly Buff
     const onDrain = (): void => finish();
     const onError = (err: unknown): void => finish(wrap(err, 'write failed'));
     const onClose = (): void => finish(new ProtocolError('write failed: the connection closed before the data was sent'));
-    const onWritten = (err?: Error | null): void => {
-      if (err) finish(wrap(err, 'write failed'));
-    };
+    out.on('drain', onDrain);
     out.on('error', onError);
     out.on('close', onClose);
-    let ok: boolean;
-    if (typeof data === 'string' || Buffer.isBuffer(data)) {
-      ok = out.write(data, onWritten);
-    } else {
-      const buffered = out as WritableBuffer;
-      buffered.cork?.();
-      ok = true;
-      for (const part of data) ok = out.write(part, onWritten);
-      buffered.uncork?.();
-    }
-    if (ok || hasRoom(out)) finish();
-    else out.on('drain', onDrain);
+    // It may have failed or drained while we were not listening yet (never synchronously, but
+    // a stream destroyed by write() itself is possible).
+    if ((out as WritableState).destroyed) finish(closedError(out, 'write failed'));
   });
 }
 

@@ -24,7 +24,15 @@ export interface OutputFilesOptions {
   fsync: boolean;
 }
 
+/**
+ * Finished files whose fsync may still be running while the stream goes on. A backup of many
+ * small files would otherwise wait for the disk once per file; bounded, so descriptors are too.
+ */
+const MAX_PENDING_SYNCS = 16;
+
 export class OutputFiles {
+  private readonly pendingSyncs = new Set<Promise<void>>();
+  private syncError: unknown;
   private readonly active = new Map<string, OutputFile>();
   private readonly lru = new Map<string, OutputFile>(); // those holding an fd, oldest first
   private readonly finished = new Set<string>();
@@ -54,14 +62,42 @@ export class OutputFiles {
     this.lru.delete(rel);
     this.active.delete(rel);
     this.finished.add(rel);
+    f.fh = null;
     try {
       if (f.pos > f.end) await fh.truncate(Number(f.pos)); // a trailing hole
-      if (this.opts.fsync) await fh.sync();
-    } finally {
-      f.fh = null;
+    } catch (err) {
       await fh.close();
+      throw err;
     }
+    if (this.opts.fsync) await this.syncInBackground(fh);
+    else await fh.close();
     return f.pos;
+  }
+
+  /**
+   * Waits until every finished file is on disk (fsync'd and closed); throws the first failure.
+   * Call before the extraction is reported complete.
+   */
+  async settle(): Promise<void> {
+    while (this.pendingSyncs.size > 0) await Promise.all([...this.pendingSyncs]);
+    if (this.syncError !== undefined) throw this.syncError;
+  }
+
+  // fsync, then close, without holding up the stream; at most MAX_PENDING_SYNCS at a time.
+  private async syncInBackground(fh: FileHandle): Promise<void> {
+    while (this.pendingSyncs.size >= MAX_PENDING_SYNCS) await Promise.race([...this.pendingSyncs]);
+    if (this.syncError !== undefined) {
+      await fh.close();
+      throw this.syncError;
+    }
+    const op: Promise<void> = fh
+      .sync()
+      .catch((err: unknown) => {
+        this.syncError ??= err;
+      })
+      .finally(() => fh.close().catch(() => undefined))
+      .finally(() => this.pendingSyncs.delete(op));
+    this.pendingSyncs.add(op);
   }
 
   /** Files that got data but no E chunk. */
@@ -70,6 +106,7 @@ export class OutputFiles {
   }
 
   async closeAll(): Promise<void> {
+    await Promise.all([...this.pendingSyncs]);
     const open = [...this.lru.values()];
     this.lru.clear();
     for (const f of open) {

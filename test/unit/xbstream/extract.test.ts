@@ -228,3 +228,17 @@ test('a write or close that fails in the background still fails the extraction',
     await assert.rejects(extractXbstream(whole(stream), join(dir, 'x'), { onFile: failing }), /onFile refused a/);
   });
 });
+
+test('with fsync, many finished files: every one synced and closed before it resolves, no descriptor left', async () => {
+  await withTemp(async (dir) => {
+    const w = new XbstreamWriter();
+    const names = Array.from({ length: 60 }, (_, i) => `db/t${i}.frm`);
+    const stream = Buffer.concat(names.flatMap((n, i) => w.addFile(n, randomBytes(1000 + i, i), { chunkSize: 512 })));
+    const openFds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+    const before = await openFds();
+    const res = await extractXbstream(whole(stream), join(dir, 'out'), { fsync: true, maxOpenFiles: 4 });
+    assert.equal(res.files, 60);
+    assert.equal(await openFds(), before, 'a file descriptor was left open');
+    for (const [i, n] of names.entries()) assert.ok((await readFile(join(dir, 'out', n))).equals(randomBytes(1000 + i, i)));
+  });
+});
