@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { prepareCommand } from './prepare.js';
-import { restoreCommand, type RestoreCommandOptions } from './restore.js';
-import { verifyCommand, type VerifyCommandOptions } from './verify.js';
+import type { RestoreCommandOptions } from './restore.js';
+import type { VerifyCommandOptions } from './verify.js';
 
-// The road back (prepare, restore, verify): registered on the main program with one call.
+// The road back (prepare, restore, verify): registered on the main program with one call. Each
+// command's module is loaded only when it runs (cli.ts is loaded by every plugin call too).
 export function registerRestoreCommands(program: Command, configPath: () => string | undefined, setRun: (run: () => Promise<number>) => void): void {
   program
     .command('prepare')
@@ -11,7 +11,7 @@ export function registerRestoreCommands(program: Command, configPath: () => stri
     .argument('<dir>', 'the backup, ZRM\'s backup directory holding it, or a tar archive')
     .option('--extract-to <dir>', 'where to unpack a compressed backup before preparing it')
     .action((dir: string, opts: { extractTo?: string }) => {
-      setRun(() => prepareCommand(dir, opts, configPath()));
+      setRun(async () => (await import('./prepare.js')).prepareCommand(dir, opts, configPath()));
     });
   program
     .command('restore')
@@ -25,7 +25,7 @@ export function registerRestoreCommands(program: Command, configPath: () => stri
     .option('--defaults-file <file>', 'the server\'s my.cnf, for the tool\'s copy-back')
     .option('--tmpdir <dir>', 'where to unpack a compressed backup (default: beside --datadir)')
     .action((dir: string, opts: RestoreCommandOptions) => {
-      setRun(() => restoreCommand(dir, opts, configPath()));
+      setRun(async () => (await import('./restore.js')).restoreCommand(dir, opts, configPath()));
     });
   program
     .command('verify')
@@ -34,6 +34,6 @@ export function registerRestoreCommands(program: Command, configPath: () => stri
     .option('--scratch <dir>', 'where the scratch copy goes (default: [backup] tmp_dir)')
     .option('--json', 'print the result as JSON')
     .action((dir: string, opts: VerifyCommandOptions) => {
-      setRun(() => verifyCommand(dir, opts, configPath()));
+      setRun(async () => (await import('./verify.js')).verifyCommand(dir, opts, configPath()));
     });
 }
