@@ -1,7 +1,7 @@
 #!/bin/bash
 # Builds the Debian and RPM packages (npm run package):
 #   dist/mysql-zrm-innobackupex_<version>_all.deb
-#   dist/mysql-zrm-innobackupex-<version>.noarch.rpm
+#   dist/mysql-zrm-innobackupex-<version>-1.noarch.rpm
 # from packaging/nfpm.yaml, after `npm run build` has made dist/app/zrm-innobackupex.mjs.
 # Generated files are staged under build/package/.
 #
@@ -47,7 +47,8 @@ PKG_VERSION=$version PKG_MAINTAINER=$maintainer PKG_DATE=$date_epoch \
 { cat packaging/nfpm.yaml; printf '\nchangelog: %s/changelog.yml\n' "$stage"; } >"$stage/nfpm-rpm.yaml"
 
 deb="$out/mysql-zrm-innobackupex_${version}_all.deb"
-rpm="$out/mysql-zrm-innobackupex-${version}.noarch.rpm"
+# The .rpm is named as rpm names it (NAME-VERSION-RELEASE.ARCH.rpm, rpmlint's coherent name).
+rpm="$out/mysql-zrm-innobackupex-${version}-1.noarch.rpm"
 rm -f "$deb" "$rpm"
 export PKG_VERSION=$version PKG_MAINTAINER=$maintainer
 "$nfpm" pkg --config packaging/nfpm.yaml --packager deb --target "$deb" >/dev/null

@@ -1,73 +1,145 @@
+import { fstatSync } from 'node:fs';
 import type { Command } from 'commander';
+import { processIo, type CommandIo } from './commands/io.js';
+import { PLUGIN_HELP } from './commands/pluginHelp.js';
 import { pluginModeOf, type PluginMode } from './commands/pluginNames.js';
 import { registerRestoreCommands } from './commands/restoreCli.js';
+import { ExitCode, ExitError, errorMessage } from './errors.js';
 import { VERSION } from './version.js';
+
+const SUBCOMMAND: Record<PluginMode, string> = { snapshot: 'snapshot', 'socket-copy': 'socket-copy', 'socket-server': 'socket-server' };
+const CONFIG_HELP = 'settings file (default: $ZRM_INNOBACKUPEX_CONF or /etc/mysql-zrm/innobackupex.conf)';
+const HELP_ARGS = new Set(['--help', '-h']);
 
 // Each command is imported only when it runs: ZRM starts a plugin about 16 times a backup, and a
 // plugin should not pay for compiling and loading what another plugin (or commander) needs.
-async function runPlugin(mode: PluginMode, args: string[], configPath?: string): Promise<number> {
+async function runPlugin(mode: PluginMode, args: string[], configPath: string | undefined, io: CommandIo): Promise<number> {
   switch (mode) {
-    case 'snapshot': return (await import('./commands/snapshot.js')).snapshotCommand(args, configPath);
-    case 'socket-copy': return (await import('./commands/socketCopy.js')).socketCopyCommand(args, configPath);
+    case 'snapshot': return (await import('./commands/snapshot.js')).snapshotCommand(args, configPath, io);
+    case 'socket-copy': return (await import('./commands/socketCopy.js')).socketCopyCommand(args, configPath, io);
     case 'socket-server': return (await import('./commands/socketServer.js')).socketServerCommand(configPath);
   }
 }
 
-async function statusCommand(configPath?: string): Promise<number> {
-  return (await import('./commands/status.js')).statusCommand(configPath);
+/** `-c FILE`, `--config FILE` or `--config=FILE` in front of a plugin's own arguments. */
+function leadingConfig(args: string[]): { configPath: string | undefined; rest: string[] } {
+  const [first, second] = args;
+  if ((first === '-c' || first === '--config') && second !== undefined) return { configPath: second, rest: args.slice(2) };
+  if (first?.startsWith('--config=')) return { configPath: first.slice('--config='.length), rest: args.slice(1) };
+  return { configPath: undefined, rest: args };
 }
 
-function buildProgram(Command: typeof import('commander').Command, result: { run?: () => Promise<number> }): Command {
+type Run = (io: CommandIo) => Promise<number>;
+
+function buildProgram(Command: typeof import('commander').Command, io: CommandIo, result: { run?: Run; wroteOut?: boolean }): Command {
+  const output = {
+    writeOut: (s: string) => {
+      result.wroteOut = true;
+      io.stdout.write(s);
+    },
+    writeErr: (s: string) => io.stderr.write(s),
+  };
   const program = new Command('zrm-innobackupex')
     .description('Hot backups with mariabackup / xtrabackup / innobackupex behind MySQL ZRM')
     .version(VERSION, '-V, --version')
-    .option('-c, --config <file>', 'settings file (default: $ZRM_INNOBACKUPEX_CONF or /etc/mysql-zrm/innobackupex.conf)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .enablePositionalOptions()
+    .configureOutput(output)
     .exitOverride();
-  const configPath = (): string | undefined => program.opts<{ config?: string }>().config;
-  const plugin = (name: string, mode: PluginMode, summary: string): void => {
-    program
-      .command(name)
-      .description(summary)
+  // -c is taken before the subcommand (the program's) or after it (the subcommand's).
+  const configOf = (cmd: Command): string | undefined =>
+    cmd.opts<{ config?: string }>().config ?? program.opts<{ config?: string }>().config;
+  const sub = (name: string, summary: string): Command =>
+    program.command(name).description(summary).exitOverride().configureOutput(output);
+  const plugin = (mode: PluginMode, summary: string): void => {
+    sub(SUBCOMMAND[mode], summary)
       .argument('[args...]', 'the plugin\'s own arguments, as ZRM passes them')
       .allowUnknownOption()
-      .helpOption(false)
       .passThroughOptions()
-      .action((args: string[]) => {
-        result.run = () => runPlugin(mode, args, configPath());
+      .addHelpText('after', PLUGIN_HELP[mode])
+      .action((args: string[], _opts: unknown, cmd: Command) => {
+        const { configPath, rest } = leadingConfig(args);
+        result.run = (io2) => runPlugin(mode, rest, configPath ?? configOf(cmd), io2);
       });
   };
-  plugin('snapshot', 'snapshot', 'the snapshot plugin (inno-snapshot.pl)');
-  plugin('socket-copy', 'socket-copy', 'the copy plugin (socket-copy.palomino.pl)');
-  program
-    .command('socket-server')
-    .description('serve one connection on stdin/stdout (socket-server.palomino.pl, run by xinetd or systemd)')
-    .action(() => {
-      result.run = () => runPlugin('socket-server', [], configPath());
+  plugin('snapshot', 'the snapshot plugin (inno-snapshot.pl)');
+  plugin('socket-copy', 'the copy plugin (socket-copy.palomino.pl)');
+  sub('socket-server', 'serve one connection on stdin/stdout (socket-server.palomino.pl, run by xinetd or systemd)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .addHelpText('after', PLUGIN_HELP['socket-server'])
+    .action((_opts: unknown, cmd: Command) => {
+      result.run = (io2) => runPlugin('socket-server', [], configOf(cmd), io2);
     });
-  program
-    .command('status')
-    .description('show the effective settings and whether a backup redirect is armed')
-    .action(() => {
-      result.run = () => statusCommand(configPath());
+  sub('status', 'show the effective settings and whether a backup redirect is armed')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((_opts: unknown, cmd: Command) => {
+      result.run = async (io2) => (await import('./commands/status.js')).statusCommand(configOf(cmd), io2);
     });
-  registerRestoreCommands(program, configPath, (run) => (result.run = run));
+  const config = sub('config', 'work with the settings file');
+  config
+    .command('check')
+    .description('check a settings file and its drop-ins (FILE.d/*.conf) without using them; exit 3 on any mistake')
+    .argument('[file]', 'the file to check (default: --config, $ZRM_INNOBACKUPEX_CONF or /etc/mysql-zrm/innobackupex.conf)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .exitOverride()
+    .configureOutput(output)
+    .action((file: string | undefined, _opts: unknown, cmd: Command) => {
+      result.run = async (io2) => (await import('./commands/configCheck.js')).configCheckCommand(file, configOf(cmd), io2);
+    });
+  registerRestoreCommands(program, () => configOf(program), (run) => (result.run = run));
   return program;
 }
 
-/** Runs the CLI, or the plugin named by argv[1]'s file name; resolves to the exit status. */
-export async function main(argv: string[]): Promise<number> {
+/** Under xinetd (fd 0 a socket) a socket server prints no help: stdout is the client. */
+function mayPrintHelp(mode: PluginMode): boolean {
+  if (mode !== 'socket-server') return true;
+  try {
+    return !fstatSync(0).isSocket();
+  } catch {
+    return true;
+  }
+}
+
+/** The command line as commander should see it: a plugin's file name becomes its subcommand. */
+async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   const mode = pluginModeOf(argv[1]);
-  if (mode) return runPlugin(mode, argv.slice(2));
-  const result: { run?: () => Promise<number> } = {};
+  if (mode) {
+    const args = argv.slice(2);
+    // `inno-snapshot.pl --help` alone is a person asking; ZRM never passes it.
+    const asksHelp = args.length === 1 && HELP_ARGS.has(args[0] ?? '') && mayPrintHelp(mode);
+    if (!asksHelp) return runPlugin(mode, args, undefined, io);
+    argv = [argv[0] ?? 'node', 'zrm-innobackupex', SUBCOMMAND[mode], '--help'];
+  }
+  const result: { run?: Run; wroteOut?: boolean } = {};
   const { Command, CommanderError } = await import('commander');
   try {
-    await buildProgram(Command, result).parseAsync(argv);
+    await buildProgram(Command, io, result).parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    throw err;
+    // Help asked for and --version end with 0; help shown for a missing command and every other
+    // complaint of commander are wrong arguments. (Commander's own status would depend on
+    // process.exitCode.)
+    if (!(err instanceof CommanderError)) throw err;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    return err.code === 'commander.help' && result.wroteOut ? 0 : ExitCode.usage;
   }
-  return result.run ? result.run() : 0;
+  return result.run ? result.run(io) : 0;
+}
+
+/**
+ * Runs the CLI, or the plugin named by argv[1]'s file name; resolves to the exit status (the
+ * table in errors.ts). Errors are reported on stderr here, except in server mode, where
+ * stderr is the client's socket.
+ */
+export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (!isServerMode(argv)) {
+      const lines = errorMessage(err).split('\n').map((l) => `zrm-innobackupex: ${l}\n`);
+      io.stderr.write(lines.join(''));
+    }
+    return err instanceof ExitError ? err.exitCode : ExitCode.failure;
+  }
 }
 
 /** True when this process serves a connection: then stdout and stderr belong to the client. */

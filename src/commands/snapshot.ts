@@ -1,14 +1,27 @@
 import { loadAppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
+import { ExitCode, ExitError, errorMessage } from '../errors.js';
 import { createLogger, flushLogger } from '../logging/logger.js';
+import { writeAll } from '../protocol/io.js';
 import { runSnapshotPlugin } from '../snapshot/index.js';
+import { parseSnapshotArgs } from '../snapshot/args.js';
+import { processIo, type CommandIo } from './io.js';
 
 /** `inno-snapshot.pl ARGS` / `zrm-innobackupex snapshot ARGS`. */
-export async function snapshotCommand(argv: string[], configPath?: string): Promise<number> {
-  const config = withUsableStateDir(loadAppConfig(configPath, process.env));
+export async function snapshotCommand(argv: string[], configPath?: string, io: CommandIo = processIo()): Promise<number> {
+  const config = withUsableStateDir(loadAppConfig(configPath, io.env));
   const logger = createLogger({ file: config.log.serverLog, level: config.log.level, label: 'inno-snapshot' });
   try {
-    return await runSnapshotPlugin(argv, { env: process.env, config, logger, stdout: process.stdout, stderr: process.stderr });
+    // Wrong arguments exit 2 here as in every other command (the plugin itself knows only 0 and 1).
+    try {
+      parseSnapshotArgs(argv);
+    } catch (err) {
+      if (!(err instanceof ExitError) || err.exitCode !== ExitCode.usage) throw err;
+      logger.error(`snapshot arguments [${argv.join(' ')}]: ${errorMessage(err)}`);
+      await writeAll(io.stderr, `inno-snapshot: ${errorMessage(err)}\n`);
+      return ExitCode.usage;
+    }
+    return await runSnapshotPlugin(argv, { env: io.env, config, logger, stdout: io.stdout, stderr: io.stderr });
   } finally {
     await flushLogger(logger);
   }

@@ -1,13 +1,14 @@
 import { runCopyPlugin } from '../client/index.js';
 import { loadAppConfig } from '../config/appConfig.js';
 import { createLogger, flushLogger } from '../logging/logger.js';
+import { processIo, type CommandIo } from './io.js';
 
 /** `socket-copy.palomino.pl ARGS` / `zrm-innobackupex socket-copy ARGS`. */
-export async function socketCopyCommand(argv: string[], configPath?: string): Promise<number> {
-  const config = loadAppConfig(configPath, process.env);
+export async function socketCopyCommand(argv: string[], configPath?: string, io: CommandIo = processIo()): Promise<number> {
+  const config = loadAppConfig(configPath, io.env);
   const logger = createLogger({ file: config.log.serverLog, level: config.log.level, label: 'socket-copy' });
   try {
-    return await runCopyPlugin(argv, { env: process.env, config, logger, stdout: process.stdout, stderr: process.stderr });
+    return await runCopyPlugin(argv, { env: io.env, config, logger, stdout: io.stdout, stderr: io.stderr });
   } finally {
     await flushLogger(logger);
   }

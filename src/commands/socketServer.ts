@@ -9,6 +9,7 @@ import { runServer } from '../server/index.js';
 import { rememberCrashLog } from '../server/crashLog.js';
 import { startRequestWatchdog } from '../server/watchdog.js';
 import type { ServerIo } from '../server/context.js';
+import { reportServerConfigError } from './serverConfigError.js';
 
 /**
  * Under xinetd (or systemd Accept=yes) fds 0, 1 and 2 are the client's socket. We talk through
@@ -54,7 +55,8 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
   try {
     config = await withDatabaseRoots(withUsableStateDir(loadAppConfig(configPath, process.env)));
   } catch (err) {
-    // No config, no log file: the only trace left is the journal/xinetd log via the exit status.
+    // Not to stderr (the client's socket): to the server log, else syslog.
+    await reportServerConfigError(err, process.env);
     await close();
     throw err;
   }

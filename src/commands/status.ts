@@ -3,11 +3,13 @@ import { loadAppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { withDatabaseRoots } from '../config/databaseRoots.js';
 import { createLogger } from '../logging/logger.js';
+import { writeAll } from '../protocol/io.js';
 import { readArmedState } from '../snapshot/state.js';
+import { processIo, type CommandIo } from './io.js';
 
 /** `zrm-innobackupex status`: the effective settings and whether a backup redirect is armed. */
-export async function statusCommand(configPath?: string): Promise<number> {
-  const config = await withDatabaseRoots(withUsableStateDir(loadAppConfig(configPath, process.env)));
+export async function statusCommand(configPath?: string, io: CommandIo = processIo()): Promise<number> {
+  const config = await withDatabaseRoots(withUsableStateDir(loadAppConfig(configPath, io.env)));
   const logger = createLogger({ console: false });
   // The state belongs to the user the server runs as (mysql): root may only be told so.
   const armedLine = await readArmedState(config.state.dir, config.state.maxAge, logger).then(
@@ -26,6 +28,6 @@ export async function statusCommand(configPath?: string): Promise<number> {
     `server log:      ${config.log.serverLog}`,
     `tool log:        ${config.log.toolLog}`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  await writeAll(io.stdout, `${lines.join('\n')}\n`);
   return 0;
 }

@@ -1,13 +1,17 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import ini from 'ini';
-import { ExitCode, ExitError } from '../errors.js';
+import { join } from 'node:path';
+import { ConfigError, ConfigReadError, type ConfigProblem } from './configError.js';
+import { parseIniLines, type ConfigEntry, type IniLines, type SectionHeader } from './iniLines.js';
+import { nearestName } from './nearest.js';
+import { ValueError, bool, oneOf, optional, path, pathList, text, whole, words, type ValueReader } from './values.js';
+import { errorMessage } from '../errors.js';
 import { parseCidrList } from '../net/cidr.js';
 import { checkTlsSection } from '../net/tlsConfig.js';
 import { parseByteSize } from './byteSize.js';
 
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
-// meaning is documented in packaging/etc/innobackupex.conf; keep the two in step.
+// meaning is documented in packaging/etc/innobackupex.conf; keep the two in step (a test checks).
+// A new key: a field in AppConfig, its default in DEFAULT_CONFIG, one line in CONFIG_KEYS.
 export const DEFAULT_CONFIG_PATH = '/etc/mysql-zrm/innobackupex.conf';
 export const CONFIG_ENV = 'ZRM_INNOBACKUPEX_CONF';
 
@@ -123,123 +127,170 @@ export const DEFAULT_CONFIG: AppConfig = {
   tls: { cert: '', key: '', ca: '', serverName: '' },
 };
 
-type Section = Record<string, unknown>;
-
-function str(sec: Section | undefined, key: string, def: string): string {
-  const v = sec?.[key];
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-    throw new ExitError(`config: ${key} must be a single value`, ExitCode.config);
-  }
-  return String(v).trim();
+/** One `[section] key` of the file: the AppConfig field it sets and how its text is read. */
+export interface ConfigKey {
+  section: string;
+  key: string;
+  field: string;
+  read: ValueReader<unknown>;
 }
 
-function int(sec: Section | undefined, key: string, def: number, min: number, max: number): number {
-  const s = str(sec, key, String(def));
-  if (!/^\d+$/.test(s)) throw new ExitError(`config: ${key} must be a whole number, got '${s}'`, ExitCode.config);
-  const n = Number(s);
-  if (n < min || n > max) throw new ExitError(`config: ${key} must be between ${min} and ${max}`, ExitCode.config);
-  return n;
+function key<S extends keyof AppConfig, F extends keyof AppConfig[S] & string>(
+  section: S,
+  name: string,
+  field: F,
+  read: ValueReader<AppConfig[S][F]>,
+): ConfigKey {
+  return { section, key: name, field, read };
 }
 
-function bool(sec: Section | undefined, key: string, def: boolean): boolean {
-  const s = str(sec, key, String(def)).toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(s)) return true;
-  if (['false', 'no', '0', 'off'].includes(s)) return false;
-  throw new ExitError(`config: ${key} must be true or false, got '${s}'`, ExitCode.config);
-}
-
-function absPath(sec: Section | undefined, key: string, def: string, allowEmpty = true): string {
-  const s = str(sec, key, def);
-  if (s === '' && allowEmpty) return s;
-  if (!isAbsolute(s)) throw new ExitError(`config: ${key} must be an absolute path, got '${s}'`, ExitCode.config);
-  return s;
-}
-
-function oneOf<T extends string>(sec: Section | undefined, key: string, def: T, allowed: readonly T[]): T {
-  const s = str(sec, key, def) as T;
-  if (!allowed.includes(s)) throw new ExitError(`config: ${key} must be one of ${allowed.join(', ')}, got '${s}'`, ExitCode.config);
-  return s;
-}
-
-export function parseAppConfig(text: string): AppConfig {
-  return appConfigFrom(ini.parse(text) as Record<string, Section>);
-}
-
-/** Later sections' keys replace earlier ones (drop-ins over the main file). */
-export function mergeRaw(base: Record<string, Section>, over: Record<string, Section>): Record<string, Section> {
-  const out: Record<string, Section> = { ...base };
-  for (const [name, sec] of Object.entries(over)) {
-    if (sec && typeof sec === 'object') out[name] = { ...(out[name] ?? {}), ...sec };
-  }
-  return out;
-}
-
-export function appConfigFrom(raw: Record<string, Section>): AppConfig {
-  const d = DEFAULT_CONFIG;
-  const b = raw.backup;
-  const portText = str(b, 'port', '');
-  const rootWords = str(raw.server, 'allowed_roots', 'auto')
-    .split(/[\s,:]+/)
-    .filter((r) => r !== '');
-  // 'auto' stands for the database's own directories, resolved when the server starts.
-  const roots = rootWords.filter((r) => r !== 'auto');
-  for (const r of roots) {
-    if (!isAbsolute(r)) throw new ExitError(`config: allowed_roots entry '${r}' is not absolute`, ExitCode.config);
-  }
-  if (rootWords.length === 0) throw new ExitError('config: allowed_roots is empty', ExitCode.config);
-  return {
-    backup: {
-      tool: oneOf(b, 'tool', d.backup.tool, ['mariabackup', 'xtrabackup', 'innobackupex'] as const),
-      toolPath: absPath(b, 'tool_path', ''),
-      defaultsFile: absPath(b, 'defaults_file', ''),
-      socket: absPath(b, 'socket', ''),
-      host: str(b, 'host', ''),
-      port: portText === '' ? undefined : int(b, 'port', 3306, 1, 65535),
-      datadir: absPath(b, 'datadir', ''),
-      credentialsFile: absPath(b, 'credentials_file', ''),
-      extraOptions: str(b, 'extra_options', '').split(/\s+/).filter((o) => o !== ''),
-      extraLsndir: absPath(b, 'extra_lsndir', ''),
-      tmpDir: absPath(b, 'tmp_dir', d.backup.tmpDir, false),
-    },
-    state: {
-      dir: absPath(raw.state, 'dir', d.state.dir, false),
-      maxAge: int(raw.state, 'max_age', d.state.maxAge, 1, 7 * 24 * 3600),
-      dirConfigured: str(raw.state, 'dir', '') !== '',
-    },
-    server: {
-      port: int(raw.server, 'port', d.server.port, 1, 65535),
-      allowedRoots: roots,
-      allowedRootsAuto: rootWords.includes('auto'),
-      pluginDir: absPath(raw.server, 'plugin_dir', d.server.pluginDir, false),
-      acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
-      idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
-      headerTimeout: int(raw.server, 'header_timeout', d.server.headerTimeout, 1, 3600),
-      allowedClients: parseCidrList(str(raw.server, 'allowed_clients', d.server.allowedClients.join(', '))),
-      requestTimeout: int(raw.server, 'request_timeout', d.server.requestTimeout, 1, 30 * 86400),
-      copyBetweenHosts: str(raw.server, 'copy_between_hosts', '').split(/[\s,]+/).filter((h) => h !== ''),
-      snapshotPlugin: absPath(raw.server, 'snapshot_plugin', d.server.snapshotPlugin),
-    },
-    client: {
-      protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
-      connectTimeout: int(raw.client, 'connect_timeout', d.client.connectTimeout, 1, 3600),
-      idleTimeout: int(raw.client, 'idle_timeout', d.client.idleTimeout, 1, 86400),
-      prepare: bool(raw.client, 'prepare', d.client.prepare),
-      maxFileSize: parseByteSize('max_file_size', str(raw.client, 'max_file_size', '4T'), 1n << 20n, 1n << 60n),
-    },
-    log: {
-      serverLog: absPath(raw.log, 'server_log', d.log.serverLog, false),
-      toolLog: absPath(raw.log, 'tool_log', d.log.toolLog, false),
-      level: oneOf(raw.log, 'level', 'info', ['error', 'warn', 'info', 'debug'] as const),
-    },
-    auth: { secretFile: absPath(raw.auth, 'secret_file', '') },
-    tls: checkTlsSection({
-      cert: absPath(raw.tls, 'cert', ''),
-      key: absPath(raw.tls, 'key', ''),
-      ca: absPath(raw.tls, 'ca', ''),
-      serverName: str(raw.tls, 'server_name', ''),
-    }),
+/** A parser that throws its own 'config: <key> ...' errors, as a reader. */
+function checked<T>(parse: (text: string) => T): ValueReader<T> {
+  return (t) => {
+    try {
+      return parse(t);
+    } catch (err) {
+      throw new ValueError(errorMessage(err).replace(/^config: \S+ /, ''));
+    }
   };
+}
+
+/** Words separated by spaces or commas (host names). */
+const list: ValueReader<string[]> = (t) => t.split(/[\s,]+/).filter((w) => w !== '');
+
+/** allowed_roots: absolute paths, and 'auto' for the database's own directories (databaseRoots.ts). */
+const rootList: ValueReader<string[]> = (t) => {
+  const roots = t.split(/[\s,:]+/).filter((r) => r !== '');
+  if (roots.length === 0) throw new ValueError('is empty');
+  if (!roots.includes('auto')) return pathList(t);
+  const paths = roots.filter((r) => r !== 'auto');
+  return [...(paths.length > 0 ? pathList(paths.join(' ')) : []), 'auto'];
+};
+
+/** Every key the file may set, one line each. */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  key('backup', 'tool', 'tool', oneOf(['mariabackup', 'xtrabackup', 'innobackupex'] as const)),
+  key('backup', 'tool_path', 'toolPath', path(true)),
+  key('backup', 'defaults_file', 'defaultsFile', path(true)),
+  key('backup', 'socket', 'socket', path(true)),
+  key('backup', 'host', 'host', text),
+  key('backup', 'port', 'port', optional(whole(1, 65535))),
+  key('backup', 'datadir', 'datadir', path(true)),
+  key('backup', 'extra_options', 'extraOptions', words),
+  key('backup', 'extra_lsndir', 'extraLsndir', path(true)),
+  key('backup', 'credentials_file', 'credentialsFile', path(true)),
+  key('backup', 'tmp_dir', 'tmpDir', path(false)),
+  key('state', 'dir', 'dir', path(false)),
+  key('state', 'max_age', 'maxAge', whole(1, 7 * 24 * 3600)),
+  key('server', 'port', 'port', whole(1, 65535)),
+  key('server', 'allowed_roots', 'allowedRoots', rootList),
+  key('server', 'plugin_dir', 'pluginDir', path(false)),
+  key('server', 'accept_legacy', 'acceptLegacy', bool),
+  key('server', 'idle_timeout', 'idleTimeout', whole(1, 86400)),
+  key('server', 'header_timeout', 'headerTimeout', whole(1, 3600)),
+  key('server', 'allowed_clients', 'allowedClients', checked(parseCidrList)),
+  key('server', 'request_timeout', 'requestTimeout', whole(1, 30 * 86400)),
+  key('server', 'copy_between_hosts', 'copyBetweenHosts', list),
+  key('server', 'snapshot_plugin', 'snapshotPlugin', path(true)),
+  key('client', 'protocol', 'protocol', oneOf(['auto', 'v2', 'legacy'] as const)),
+  key('client', 'connect_timeout', 'connectTimeout', whole(1, 3600)),
+  key('client', 'idle_timeout', 'idleTimeout', whole(1, 86400)),
+  key('client', 'prepare', 'prepare', bool),
+  key('client', 'max_file_size', 'maxFileSize', checked((t) => parseByteSize('max_file_size', t, 1n << 20n, 1n << 60n))),
+  key('log', 'server_log', 'serverLog', path(false)),
+  key('log', 'tool_log', 'toolLog', path(false)),
+  key('log', 'level', 'level', oneOf(['error', 'warn', 'info', 'debug'] as const)),
+  key('auth', 'secret_file', 'secretFile', path(true)),
+  key('tls', 'cert', 'cert', path(true)),
+  key('tls', 'key', 'key', path(true)),
+  key('tls', 'ca', 'ca', path(true)),
+  key('tls', 'server_name', 'serverName', text),
+];
+
+const SECTIONS = [...new Set(CONFIG_KEYS.map((k) => k.section))];
+
+function unknownSectionProblem(h: SectionHeader): ConfigProblem {
+  const near = nearestName(h.name, SECTIONS);
+  return { file: h.file, line: h.line, message: `unknown section [${h.name}]${near ? ` (did you mean [${near}]?)` : ` (known: ${SECTIONS.join(', ')})`}` };
+}
+
+function unknownKeyProblem(e: ConfigEntry): ConfigProblem {
+  const where = { file: e.file, line: e.line, section: e.section };
+  const elsewhere = CONFIG_KEYS.find((k) => k.key === e.key);
+  if (elsewhere) return { ...where, message: `unknown key '${e.key}' here: it belongs in [${elsewhere.section}]` };
+  const near = nearestName(e.key, CONFIG_KEYS.filter((k) => k.section === e.section).map((k) => k.key));
+  return { ...where, message: `unknown key '${e.key}'${near ? ` (did you mean '${near}'?)` : ''}` };
+}
+
+/**
+ * Applies entries in order over the defaults (a later file's key wins). Every entry is checked,
+ * so one run reports every mistake; an unknown section is reported at its header, not key by key.
+ */
+function buildConfig(entries: readonly ConfigEntry[], problems: ConfigProblem[]): { config: AppConfig; serverLog: string | undefined } {
+  const config = structuredClone(DEFAULT_CONFIG);
+  const sections = config as unknown as Record<string, Record<string, unknown>>;
+  let serverLog: string | undefined;
+  for (const e of entries) {
+    if (!SECTIONS.includes(e.section)) continue;
+    const spec = CONFIG_KEYS.find((k) => k.section === e.section && k.key === e.key);
+    if (!spec) {
+      problems.push(unknownKeyProblem(e));
+      continue;
+    }
+    try {
+      const value = spec.read(e.value);
+      (sections[spec.section] as Record<string, unknown>)[spec.field] = value;
+      if (spec.section === 'log' && spec.key === 'server_log') serverLog = value as string;
+    } catch (err) {
+      if (!(err instanceof ValueError)) throw err;
+      problems.push({ file: e.file, line: e.line, section: e.section, message: `${e.key} ${err.message}` });
+    }
+  }
+  // 'auto' in allowed_roots is a flag, not a path; without the key, the default (auto) stays.
+  if (entries.some((e) => e.section === 'server' && e.key === 'allowed_roots')) {
+    const roots = config.server.allowedRoots;
+    config.server.allowedRootsAuto = roots.includes('auto');
+    config.server.allowedRoots = roots.filter((r) => r !== 'auto');
+  }
+  // The default state directory may be replaced by a fallback; a configured one never is.
+  config.state.dirConfigured = entries.some((e) => e.section === 'state' && e.key === 'dir');
+  return { config, serverLog };
+}
+
+function configFrom(lines: IniLines, files: readonly string[] = []): AppConfig {
+  const problems = [...lines.problems, ...lines.headers.filter((h) => !SECTIONS.includes(h.name)).map(unknownSectionProblem)];
+  const { config, serverLog } = buildConfig(lines.entries, problems);
+  try {
+    checkTlsSection(config.tls);
+  } catch (err) {
+    // Keys that only make sense together: reported at the section's last key.
+    const last = [...lines.entries].reverse().find((e) => e.section === 'tls');
+    problems.push({ file: last?.file ?? files[0] ?? 'config', line: last?.line, section: 'tls', message: errorMessage(err).replace(/^config: \[tls\] /, '') });
+  }
+  // Reported in the order of the files and their lines, whatever check found them.
+  const order = (p: ConfigProblem) => [files.indexOf(p.file), p.line ?? 0] as const;
+  problems.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
+  if (problems.length > 0) throw new ConfigError(problems, { serverLog });
+  return config;
+}
+
+/** The settings in `text` (one file, no drop-ins); `name` is what errors call the file. */
+export function parseAppConfig(text: string, name = 'config'): AppConfig {
+  return configFrom(parseIniLines(text, name));
+}
+
+/** Settings given as sections of strings (as an ini parser would give them), for programs and tests. */
+export function appConfigFrom(raw: Record<string, Record<string, unknown>>, name = 'settings'): AppConfig {
+  const lines: IniLines = { entries: [], headers: [], problems: [] };
+  for (const [section, keys] of Object.entries(raw)) {
+    lines.headers.push({ file: name, line: 0, name: section });
+    for (const [k, v] of Object.entries(keys ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (typeof v === 'object') lines.problems.push({ file: name, section, message: `${k} must be a single value` });
+      else lines.entries.push({ file: name, line: 0, section, key: k, value: String(v).trim() });
+    }
+  }
+  return configFrom(lines);
 }
 
 function readOptional(path: string, mustExist: boolean): string | undefined {
@@ -247,48 +298,61 @@ function readOptional(path: string, mustExist: boolean): string | undefined {
     return readFileSync(path, 'utf8');
   } catch (err) {
     if (!mustExist && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ExitError(`cannot read config ${path}: ${(err as Error).message}`, ExitCode.config, { cause: err });
+    throw new ConfigReadError(path, err as Error);
   }
 }
 
 /** `FILE.d/*.conf` in lexical order: drop-ins (e.g. Ansible's) that override the packaged file. */
 function dropIns(path: string): string[] {
+  let names: string[];
   try {
-    return readdirSync(`${path}.d`)
-      .filter((n) => n.endsWith('.conf') && !n.startsWith('.'))
-      .sort()
-      .map((n) => join(`${path}.d`, n));
-  } catch {
-    return [];
+    names = readdirSync(`${path}.d`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    // Overrides that cannot be read must not be silently left out.
+    throw new ConfigReadError(`${path}.d`, err as Error);
   }
+  return names
+    .filter((n) => n.endsWith('.conf') && !n.startsWith('.'))
+    .sort()
+    .map((n) => join(`${path}.d`, n));
+}
+
+/** Which file --config / $ZRM_INNOBACKUPEX_CONF / the default names, and whether it was named. */
+export function configPathOf(explicitPath: string | undefined, env: NodeJS.ProcessEnv, defaultPath = DEFAULT_CONFIG_PATH): { path: string; named: boolean } {
+  // An empty variable is an unset one, not a file named ''.
+  const named = explicitPath ?? (env[CONFIG_ENV] || undefined);
+  return { path: named ?? defaultPath, named: named !== undefined };
+}
+
+/** The settings and every file they were read from (the main file only when it exists). */
+export function readAppConfig(
+  explicitPath: string | undefined,
+  env: NodeJS.ProcessEnv,
+  defaultPath = DEFAULT_CONFIG_PATH,
+): { config: AppConfig; files: string[] } {
+  const { path, named } = configPathOf(explicitPath, env, defaultPath);
+  const files: string[] = [];
+  const all: IniLines = { entries: [], headers: [], problems: [] };
+  const main = readOptional(path, named);
+  const texts: Array<[string, string]> = main === undefined ? [] : [[path, main]];
+  for (const file of dropIns(path)) texts.push([file, readOptional(file, true) ?? '']);
+  for (const [file, content] of texts) {
+    files.push(file);
+    const parsed = parseIniLines(content, file);
+    all.entries.push(...parsed.entries);
+    all.headers.push(...parsed.headers);
+    all.problems.push(...parsed.problems);
+  }
+  return { config: configFrom(all, files), files };
 }
 
 /**
- * Loads the config named by --config, else $ZRM_INNOBACKUPEX_CONF, else the default path, then
+ * Loads the config named by --config, else $ZRM_INNOBACKUPEX_CONF, else `defaultPath`, then
  * its drop-ins. A missing default file means "all defaults"; a missing file the user named is
- * an error.
+ * an error, and so is every unknown key, malformed line and bad value (ConfigError).
  */
-export function loadAppConfig(explicitPath: string | undefined, env: NodeJS.ProcessEnv): AppConfig {
-  // An empty variable is an unset one, not a file named ''.
-  const named = explicitPath ?? (env[CONFIG_ENV] || undefined);
-  const path = named ?? DEFAULT_CONFIG_PATH;
-  let raw: Record<string, Section> = {};
-  let current = path;
-  try {
-    const main = readOptional(path, named !== undefined);
-    if (main !== undefined) raw = ini.parse(main) as Record<string, Section>;
-    let config = appConfigFrom(raw);
-    for (const file of dropIns(path)) {
-      current = file;
-      raw = mergeRaw(raw, ini.parse(readOptional(file, true) ?? '') as Record<string, Section>);
-      // Checked after each file, so an error names the file that brought it in.
-      config = appConfigFrom(raw);
-    }
-    return config;
-  } catch (err) {
-    if (err instanceof ExitError && !err.message.startsWith('cannot read')) {
-      throw new ExitError(`${current}: ${err.message}`, ExitCode.config);
-    }
-    throw err;
-  }
+export function loadAppConfig(explicitPath: string | undefined, env: NodeJS.ProcessEnv, defaultPath = DEFAULT_CONFIG_PATH): AppConfig {
+  return readAppConfig(explicitPath, env, defaultPath).config;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
-# The .deb in a fresh Debian 12 root (debootstrap, chroot): apt pulls Debian's nodejs and xinetd;
-# the mysql user missing, then present; Zmanda's mysql-zrm (a stand-in shipping the same xinetd
-# file) installed after and before; the plugins on Debian's Node 18; logrotate; xinetd serving
+# The .deb in a fresh Debian 12 root with systemd-sysv, as on a stock host (debootstrap, chroot):
+# apt pulls Debian's nodejs and not xinetd, and the socket unit is enabled; with xinetd
+# installed, xinetd's service serves instead; the mysql user missing, then present; Zmanda's
+# mysql-zrm (a stand-in shipping its own xinetd file, left alone) installed after and before; the plugins on Debian's Node 18; logrotate; xinetd serving
 # in a network namespace; upgrade, remove, purge; and a purge that leaves the root as it was.
 # Usage: deb-chroot.sh WORKDIR DEB_V1 DEB_V2   (sourced helpers: lib.sh; run.sh sets REPO etc.)
 set -euo pipefail
@@ -14,6 +15,8 @@ r=$work/deb-root
 pkg=mysql-zrm-innobackupex
 xfile=/etc/xinetd.d/mysql-zrm-socket-server
 ours=/etc/xinetd.d/mysql-zrm-innobackupex
+unit=mysql-zrm-innobackupex.socket
+wants=/etc/systemd/system/sockets.target.wants/$unit
 v2=$(dpkg-deb -f "$deb2" Version)
 trap 'release_root "$r"' EXIT
 trap 'exit 143' TERM INT
@@ -42,9 +45,11 @@ EOF
 installed() { [ "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
 diversion() { in_root "$r" dpkg-divert --list "$xfile"; }
 hash_of() { sha256sum <"$r$1" | cut -d' ' -f1; }
+# enabled|disabled: the socket unit's enablement in the root (no systemd runs in a chroot).
+socket_state() { in_root "$r" systemctl is-enabled "$unit" 2>/dev/null || true; }
 
 step "fresh Debian 12 root"
-new_root "$r"
+new_root "$r" --include systemd-sysv
 mount_root "$r"
 mkdir -p "$r/tmp/pkgtest"
 cp "$deb1" "$r/tmp/pkgtest/v1.deb"
@@ -54,40 +59,51 @@ stock_hash=$(stock_deb)
 cp "$work/mysql-zrm-stock.deb" "$r/tmp/pkgtest/"
 in_root "$r" apt-get update -qq
 ! installed nodejs && ! installed xinetd || fail "the fresh root already has nodejs or xinetd"
+installed systemd-sysv || fail "the fresh root has no systemd-sysv"
 
 step "apt-get install ./$pkg.deb (no mysql user yet)"
 in_root "$r" apt-get install -y -q /tmp/pkgtest/v1.deb >"$work/install1.log" 2>&1 ||
   { cat "$work/install1.log"; fail "apt-get install failed"; }
-installed nodejs && installed xinetd || fail "nodejs and xinetd were not pulled in"
+installed nodejs || fail "nodejs was not pulled in"
+! installed xinetd || fail "xinetd was pulled in although systemd-sysv satisfies the dependency"
 node_version=$(in_root "$r" node --version)
 [[ $node_version == v18.* ]] || fail "node is $node_version, not Debian 12's Node 18"
 grep -q 'deb.debian.org/debian bookworm' <<<"$(in_root "$r" apt-cache policy nodejs)" || fail "nodejs is not Debian's"
-ok "apt pulled Debian's nodejs ($node_version) and xinetd"
+ok "apt pulled Debian's nodejs ($node_version), not xinetd"
+[ -L "$r$wants" ] || fail "no $wants: the socket unit is not enabled"
+assert_eq "socket unit enablement (no xinetd)" enabled "$(socket_state)"
+grep -q "to serve your ZRM backup servers run 'systemctl edit $unit' and add: \[Socket\] IPAddressAllow=" "$work/install1.log" ||
+  fail "postinst did not say how to open the socket unit"
+ok "without xinetd the socket unit is enabled, and postinst says how to open it"
 grep -q "there is no 'mysql' user" "$work/install1.log" || fail "postinst did not say what to do without a mysql user"
 grep -q 'useradd --system' "$work/install1.log" || fail "postinst did not say how to create the user"
 ok "postinst says what to do without a mysql user"
 assert_absent "$r/var/lib/mysql-zrm-innobackupex"
-assert_eq "diversion of the stock xinetd file" \
-  "diversion of $xfile to $xfile.zrm-stock by $pkg" "$(diversion)"
+assert_eq "no diversion" "" "$(diversion)"
 
-step "mysql-zrm installed after $pkg: its xinetd file goes to .zrm-stock"
+step "mysql-zrm installed after $pkg: both service files, each package's own"
 in_root "$r" dpkg -i /tmp/pkgtest/mysql-zrm-stock.deb >/dev/null
-assert_eq "stock service file diverted" "$stock_hash" "$(hash_of "$xfile.zrm-stock")"
-assert_absent "$r$xfile"
+assert_eq "stock service file untouched" "$stock_hash" "$(hash_of "$xfile")"
+assert_eq "no diversion" "" "$(diversion)"
 
-step "apt-get purge: the stock file returns"
+step "apt-get purge: the socket unit's enablement goes, the stock file stays"
 in_root "$r" apt-get purge -y -q "$pkg" >"$work/purge1.log" 2>&1 || { cat "$work/purge1.log"; fail "purge failed"; }
-assert_eq "stock service file back" "$stock_hash" "$(hash_of "$xfile")"
-assert_absent "$r$xfile.zrm-stock"
-assert_eq "no diversion left" "" "$(diversion)"
+assert_eq "stock service file untouched" "$stock_hash" "$(hash_of "$xfile")"
+assert_absent "$r$wants"
+assert_eq "no diversion" "" "$(diversion)"
 
-step "mysql user, snapshot, install with mysql-zrm present"
+step "mysql user, xinetd, snapshot, install with mysql-zrm present"
 in_root "$r" useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin mysql
+in_root "$r" apt-get install -y -q xinetd >"$work/xinetd.log" 2>&1 || { cat "$work/xinetd.log"; fail "apt-get install xinetd failed"; }
 snapshot "$r" "$work/before.snapshot"
 in_root "$r" apt-get install -y -q /tmp/pkgtest/v1.deb >"$work/install2.log" 2>&1 ||
   { cat "$work/install2.log"; fail "apt-get install failed"; }
-assert_eq "stock service file diverted" "$stock_hash" "$(hash_of "$xfile.zrm-stock")"
-assert_absent "$r$xfile"
+assert_eq "stock service file untouched" "$stock_hash" "$(hash_of "$xfile")"
+assert_eq "socket unit enablement (xinetd installed)" disabled "$(socket_state)"
+assert_absent "$r$wants"
+grep -q 'xinetd serves port 25300 to this host only; to serve your ZRM backup servers set only_from in /etc/xinetd.d/mysql-zrm-innobackupex' "$work/install2.log" ||
+  fail "postinst did not say how to open the xinetd service"
+ok "with xinetd installed its service serves, the socket unit stays disabled, postinst says how to open it"
 assert_eq "our service file" "$(sha256sum <"$REPO/packaging$ours" | cut -d' ' -f1)" "$(hash_of "$ours")"
 assert_stat "$r" "/var/lib/mysql-zrm-innobackupex" 700 mysql mysql
 assert_stat "$r" "/var/log/socket-server.log" 640 mysql mysql
@@ -138,15 +154,15 @@ assert_absent "$r/usr/bin/zrm-innobackupex" "$r/usr/lib/mysql-zrm-innobackupex" 
   "$r/usr/share/mysql-zrm/plugins/socket-server.palomino.pl" "$r/usr/lib/systemd/system/$pkg.socket"
 [ -f "$r/etc/mysql-zrm/innobackupex.conf" ] && [ -f "$r$ours" ] || fail "remove took the conffiles"
 ok "conffiles kept until purge"
-assert_eq "no diversion left after remove" "" "$(diversion)"
-assert_eq "stock service file back after remove" "$stock_hash" "$(hash_of "$xfile")"
+assert_eq "no diversion after remove" "" "$(diversion)"
+assert_eq "stock service file untouched after remove" "$stock_hash" "$(hash_of "$xfile")"
 assert_eq "package state" "config-files" "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$pkg")"
 
 step "apt-get purge leaves nothing of ours"
 in_root "$r" apt-get purge -y -q "$pkg" >"$work/purge2.log" 2>&1 || { cat "$work/purge2.log"; fail "purge failed"; }
 assert_eq "package state" "" "$(in_root "$r" dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
 assert_eq "no diversion left" "" "$(diversion)"
-assert_eq "stock service file back" "$stock_hash" "$(hash_of "$xfile")"
+assert_eq "stock service file untouched" "$stock_hash" "$(hash_of "$xfile")"
 snapshot "$r" "$work/after.snapshot"
 if ! diff -u "$work/before.snapshot" "$work/after.snapshot"; then fail "the root differs from before the install"; fi
 ok "the root is as before the install (every path, mode, owner, size; /etc byte for byte)"

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { DEFAULT_CONFIG, appConfigFrom, parseAppConfig } from '../../src/config/appConfig.js';
+import { CONFIG_KEYS, DEFAULT_CONFIG, parseAppConfig, type ConfigKey } from '../../src/config/appConfig.js';
 
 // packaging/etc/innobackupex.conf is the documentation of the settings: every key that
 // appConfig.ts reads, commented out at its default, under a line saying what it does.
 const SHIPPED = new URL('../../../packaging/etc/innobackupex.conf', import.meta.url);
 const text = readFileSync(SHIPPED, 'utf8');
 const lines = text.split('\n');
-
-const camel = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** `section.key` of every commented-out setting (`;key = value`) in the file. */
 function documentedKeys(): string[] {
@@ -24,19 +22,13 @@ function documentedKeys(): string[] {
   return keys.sort();
 }
 
-/** `section.key` of every setting the parser looks up: it reads them from empty sections. */
-function keysTheParserReads(): string[] {
-  const read = new Set<string>();
-  const section = (name: string) =>
-    new Proxy({}, {
-      get: (_t, key) => {
-        if (typeof key === 'string') read.add(`${name}.${key}`);
-        return undefined;
-      },
-    });
-  const raw = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? section(name) : undefined) });
-  appConfigFrom(raw as Parameters<typeof appConfigFrom>[0]);
-  return [...read].sort();
+/** The schema entry of a documented `section.key`: the AppConfig field it sets. */
+function fieldOf(id: string): ConfigKey {
+  const spec = CONFIG_KEYS.find((k) => `${k.section}.${k.key}` === id);
+  assert.ok(spec, `${id} is documented but the parser knows no such key`);
+  const defaults = DEFAULT_CONFIG as unknown as Record<string, Record<string, unknown>>;
+  assert.ok(spec.field in (defaults[spec.section] ?? {}), `${id}: field ${spec.section}.${spec.field} has no default`);
+  return spec;
 }
 
 test('the shipped file, as it is, means the defaults', () => {
@@ -44,15 +36,19 @@ test('the shipped file, as it is, means the defaults', () => {
 });
 
 test('every key the parser reads is documented, and no other', () => {
-  assert.deepEqual(documentedKeys(), keysTheParserReads());
+  assert.deepEqual(documentedKeys(), CONFIG_KEYS.map((k) => `${k.section}.${k.key}`).sort());
+});
+
+test('every documented key resolves to a field of the settings', () => {
+  for (const id of documentedKeys()) fieldOf(id);
 });
 
 test('every value shown is the default', () => {
   const uncommented = parseAppConfig(text.replace(/^;/gm, '')) as unknown as Record<string, Record<string, unknown>>;
   const defaults = DEFAULT_CONFIG as unknown as Record<string, Record<string, unknown>>;
-  for (const key of documentedKeys()) {
-    const [section = '', name = ''] = key.split('.');
-    assert.deepEqual(uncommented[section]?.[camel(name)], defaults[section]?.[camel(name)], key);
+  for (const id of documentedKeys()) {
+    const { section, field } = fieldOf(id);
+    assert.deepEqual(uncommented[section]?.[field], defaults[section]?.[field], id);
   }
 });
 

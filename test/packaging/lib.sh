@@ -31,9 +31,10 @@ assert_absent() {
   ok "absent: $*"
 }
 
-# new_root DIR: a fresh bookworm root from scripts/make-rootfs.sh's cached tarball.
+# new_root DIR [make-rootfs options]: a fresh bookworm root from scripts/make-rootfs.sh's
+# cached tarball (e.g. --include systemd-sysv, as on a stock Debian 12 host).
 new_root() {
-  "$REPO/scripts/make-rootfs.sh" "$1" >/dev/null
+  "$REPO/scripts/make-rootfs.sh" "${@:2}" "$1" >/dev/null
 }
 
 # mount_root DIR: /proc, /dev and the shared apt archive cache into the chroot.

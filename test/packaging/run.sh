@@ -58,8 +58,8 @@ v1=$(node -p 'require(process.argv[1]).version' "$REPO/package.json")
 if [[ $v1 == *+* ]]; then v2="$v1.test2"; else v2="$v1+test.2"; fi
 PKG_OUT=$work/v1 "$REPO/scripts/package.sh"
 PKG_OUT=$work/v2 PKG_VERSION=$v2 PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh"
-deb1=$work/v1/mysql-zrm-innobackupex_${v1}_all.deb rpm1=$work/v1/mysql-zrm-innobackupex-${v1}.noarch.rpm
-deb2=$work/v2/mysql-zrm-innobackupex_${v2}_all.deb rpm2=$work/v2/mysql-zrm-innobackupex-${v2}.noarch.rpm
+deb1=$work/v1/mysql-zrm-innobackupex_${v1}_all.deb rpm1=$work/v1/mysql-zrm-innobackupex-${v1}-1.noarch.rpm
+deb2=$work/v2/mysql-zrm-innobackupex_${v2}_all.deb rpm2=$work/v2/mysql-zrm-innobackupex-${v2}-1.noarch.rpm
 lap build
 
 step "lintian, rpmlint"

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CONFIG_ENV, DEFAULT_CONFIG, DEFAULT_CONFIG_PATH, loadAppConfig, parseAppConfig } from '../../../src/config/appConfig.js';
+import { CONFIG_ENV, DEFAULT_CONFIG, loadAppConfig, parseAppConfig, readAppConfig } from '../../../src/config/appConfig.js';
+import { ConfigError, ConfigReadError } from '../../../src/config/configError.js';
 import { ExitCode, ExitError } from '../../../src/errors.js';
 import { makeTempDir } from '../../helpers/tempDir.js';
 
@@ -143,7 +143,7 @@ const INVALID: Array<[string, RegExp]> = [
   ['[log]\nserver_log = socket-server.log', /server_log must be an absolute path/],
   ['[log]\ntool_log =', /tool_log must be an absolute path/],
   ['[log]\nlevel = trace', /level must be one of error, warn, info, debug, got 'trace'/],
-  ['[backup]\ntool[] = mariabackup', /tool must be a single value/],
+  ['[backup]\ntool[] = mariabackup', /config:2: \[backup\] malformed line/],
 ];
 
 for (const [text, re] of INVALID) {
@@ -161,25 +161,39 @@ test('loadAppConfig: an explicit path wins over $ZRM_INNOBACKUPEX_CONF', () =>
     assert.equal(loadAppConfig(undefined, env).server.port, 2222);
   }));
 
-test('loadAppConfig: without a name it reads the default path; a missing default file means defaults', () => {
-  // Both branches assert something real: this machine may or may not have the package installed.
-  const got = loadAppConfig(undefined, {});
-  if (existsSync(DEFAULT_CONFIG_PATH)) assert.deepEqual(got, loadAppConfig(DEFAULT_CONFIG_PATH, {}));
-  else if (!existsSync(`${DEFAULT_CONFIG_PATH}.d`)) assert.deepEqual(got, DEFAULT_CONFIG);
-});
+test('loadAppConfig: without a name it reads the default path and its drop-ins', () =>
+  withTemp(async (dir) => {
+    const dflt = join(dir, 'innobackupex.conf');
+    await writeFile(dflt, '[server]\nport = 3333\n');
+    await mkdir(`${dflt}.d`);
+    await writeFile(join(`${dflt}.d`, '10.conf'), '[client]\nprotocol = v2\n');
+    const c = loadAppConfig(undefined, {}, dflt);
+    assert.equal(c.server.port, 3333);
+    assert.equal(c.client.protocol, 'v2');
+    assert.deepEqual(readAppConfig(undefined, {}, dflt).files, [dflt, join(`${dflt}.d`, '10.conf')]);
+  }));
+
+test('loadAppConfig: a missing default file means every default (its drop-ins still apply)', () =>
+  withTemp(async (dir) => {
+    const dflt = join(dir, 'innobackupex.conf');
+    assert.deepEqual(loadAppConfig(undefined, {}, dflt), DEFAULT_CONFIG);
+    await mkdir(`${dflt}.d`);
+    await writeFile(join(`${dflt}.d`, '10.conf'), '[server]\nport = 4444\n');
+    assert.equal(loadAppConfig(undefined, {}, dflt).server.port, 4444);
+  }));
 
 test('loadAppConfig: a missing file that was named is an error, by --config or by the environment', () =>
   withTemp(async (dir) => {
     const missing = join(dir, 'nope.conf');
-    assert.throws(() => loadAppConfig(missing, {}), configError(/cannot read config .*nope\.conf/));
-    assert.throws(() => loadAppConfig(undefined, { [CONFIG_ENV]: missing }), configError(/cannot read config .*nope\.conf/));
+    assert.throws(() => loadAppConfig(missing, {}), (e: unknown) => e instanceof ConfigReadError && configError(/nope\.conf: cannot read config/)(e));
+    assert.throws(() => loadAppConfig(undefined, { [CONFIG_ENV]: missing }), configError(/nope\.conf: cannot read config/));
   }));
 
-test('loadAppConfig: a bad value is reported with the file name', () =>
+test('loadAppConfig: a bad value is reported with the file, line and section', () =>
   withTemp(async (dir) => {
     const file = join(dir, 'bad.conf');
-    await writeFile(file, '[client]\nprotocol = v9\n');
-    assert.throws(() => loadAppConfig(file, {}), configError(new RegExp(`^${file}: config: protocol must be one of`)));
+    await writeFile(file, '# mine\n[client]\nprotocol = v9\n');
+    assert.throws(() => loadAppConfig(file, {}), configError(new RegExp(`^${file}:3: \\[client\\] protocol must be one of`)));
   }));
 
 test('loadAppConfig: drop-ins <file>.d/*.conf apply in lexical order, key by key', () =>
@@ -205,7 +219,79 @@ test('loadAppConfig: drop-ins are validated too', () =>
     await writeFile(file, '');
     await mkdir(`${file}.d`);
     await writeFile(join(`${file}.d`, '50-bad.conf'), '[log]\nlevel = loud\n');
-    assert.throws(() => loadAppConfig(file, {}), configError(/50-bad\.conf: .*level must be one of/));
+    assert.throws(() => loadAppConfig(file, {}), configError(/50-bad\.conf:2: \[log\] level must be one of/));
+  }));
+
+/** The problems of a ConfigError, as `line: [section] message` strings. */
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `not a ConfigError: ${String(err)}`);
+    assert.equal(err.exitCode, ExitCode.config);
+    return err.problems.map((p) => `${p.line ?? '-'}: ${p.section ? `[${p.section}] ` : ''}${p.message}`);
+  }
+  assert.fail('no error');
+}
+
+test('the mistakes of issue 9 are each reported, by line and section, in one error', () => {
+  const text = ['[backup]', 'toool = xtrabackup', 'junk', '[server', 'port = 1', '[bogus]', 'a = 1', 'b = 2', '[client]', 'protocol = v2'].join('\n');
+  assert.deepEqual(problemsOf(() => parseAppConfig(text, '/etc/x.conf')), [
+    "2: [backup] unknown key 'toool' (did you mean 'tool'?)",
+    '3: [backup] malformed line: expected key = value, [section] or a # comment',
+    "4: malformed section header '[server' (expected [name])",
+    '6: unknown section [bogus] (known: backup, state, server, client, log)',
+  ]);
+  assert.throws(() => parseAppConfig(text, '/etc/x.conf'), (e: Error) => e.message.split('\n')[0] === "/etc/x.conf:2: [backup] unknown key 'toool' (did you mean 'tool'?)");
+});
+
+test('port must be a whole number names its section', () => {
+  assert.deepEqual(problemsOf(() => parseAppConfig('[server]\nport = 25300x')), ["2: [server] port must be a whole number, got '25300x'"]);
+  assert.deepEqual(problemsOf(() => parseAppConfig('\n[backup]\nport = x')), ["3: [backup] port must be a whole number, got 'x'"]);
+});
+
+test('strict syntax: keys outside a section, twice in a section, in the wrong section, a typo of a section', () => {
+  assert.deepEqual(problemsOf(() => parseAppConfig('port = 1\n[server]\nport = 2')), ["1: 'port' is outside any [section]"]);
+  assert.deepEqual(problemsOf(() => parseAppConfig('[server]\nport = 2\n\nport = 3')), ['4: [server] port is set twice (first at line 2)']);
+  assert.deepEqual(problemsOf(() => parseAppConfig('[client]\ntool = mariabackup')), ["2: [client] unknown key 'tool' here: it belongs in [backup]"]);
+  assert.deepEqual(problemsOf(() => parseAppConfig('[sever]\nport = 2')), ['1: unknown section [sever] (did you mean [server]?)']);
+  assert.deepEqual(problemsOf(() => parseAppConfig('[server]\n= 2')), ['2: [server] malformed line: expected key = value, [section] or a # comment']);
+});
+
+test('strict syntax still takes comments, blank lines, spaces, quotes and trailing comments', () => {
+  const c = parseAppConfig('\uFEFF# top\r\n  ; indented comment\n\n  [ server ]  \n  port=4444   # the port\nplugin_dir = "/opt/p"\n[log]\nlevel = debug ; chatty\n');
+  assert.equal(c.server.port, 4444);
+  assert.equal(c.server.pluginDir, '/opt/p');
+  assert.equal(c.log.level, 'debug');
+});
+
+test('a section may appear twice; a drop-in may set a key the main file set', () =>
+  withTemp(async (dir) => {
+    assert.equal(parseAppConfig('[server]\nport = 1\n[log]\n[server]\nidle_timeout = 9').server.idleTimeout, 9);
+    const file = join(dir, 'a.conf');
+    await writeFile(file, '[server]\nport = 1\n');
+    await mkdir(`${file}.d`);
+    await writeFile(join(`${file}.d`, 'x.conf'), '[server]\nport = 2\n[srever]\nport = 3\n');
+    assert.deepEqual(problemsOf(() => loadAppConfig(file, {})), ['3: unknown section [srever] (did you mean [server]?)']);
+    assert.throws(() => loadAppConfig(file, {}), (e: Error) => e.message.startsWith(`${join(`${file}.d`, 'x.conf')}:3: unknown section`));
+  }));
+
+test('a ConfigError carries the server log the files asked for, to report itself there', () => {
+  try {
+    parseAppConfig('[log]\nserver_log = /srv/log/s.log\n[server]\nport = x');
+    assert.fail('no error');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.serverLog, '/srv/log/s.log');
+  }
+});
+
+test('a file where the drop-in directory would be is not one', () =>
+  withTemp(async (dir) => {
+    const file = join(dir, 'a.conf');
+    await writeFile(file, '');
+    await writeFile(`${file}.d`, 'not a directory');
+    assert.deepEqual(loadAppConfig(file, {}), DEFAULT_CONFIG, 'a file named .d is no drop-in directory');
   }));
 
 test('[client] max_file_size: bytes or a binary suffix, bounded, 4 TiB by default', () => {
