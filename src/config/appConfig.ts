@@ -46,6 +46,8 @@ export interface AppConfig {
     acceptLegacy: boolean;
     /** Seconds without a byte from the client before a request is abandoned. */
     idleTimeout: number;
+    /** Seconds a write to the client may wait (client not reading) before the backup is stopped. */
+    stallTimeout: number;
   };
   client: {
     protocol: ClientProtocol;
@@ -80,6 +82,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     pluginDir: '/usr/share/mysql-zrm/plugins',
     acceptLegacy: true,
     idleTimeout: 3600,
+    stallTimeout: 60,
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600 },
   log: {
@@ -176,6 +179,7 @@ export function appConfigFrom(raw: Record<string, Section>): AppConfig {
       pluginDir: absPath(raw.server, 'plugin_dir', d.server.pluginDir, false),
       acceptLegacy: bool(raw.server, 'accept_legacy', d.server.acceptLegacy),
       idleTimeout: int(raw.server, 'idle_timeout', d.server.idleTimeout, 1, 86400),
+      stallTimeout: int(raw.server, 'stall_timeout', d.server.stallTimeout, 1, 86400),
     },
     client: {
       protocol: oneOf(raw.client, 'protocol', d.client.protocol, ['auto', 'v2', 'legacy'] as const),
