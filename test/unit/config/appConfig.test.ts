@@ -47,6 +47,7 @@ test('every key is read, trimmed and converted', () => {
       'plugin_dir = /opt/plugins',
       'accept_legacy = OFF',
       'idle_timeout = 5',
+      'stall_timeout = 9',
       '[client]',
       'protocol = legacy',
       'connect_timeout = 7',
@@ -71,7 +72,7 @@ test('every key is read, trimmed and converted', () => {
       tmpDir: '/srv/tmp',
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
-    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5 },
+    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, stallTimeout: 9 },
     client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8 },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
   });
