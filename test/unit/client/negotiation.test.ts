@@ -67,7 +67,7 @@ test('negotiation: silent hang-ups are retried in v2 with back-off, and the v2 a
     }
   }));
 
-test('negotiation: a server that spoke v2 before is never downgraded to 1.8b5 when it hangs up', () =>
+test('fault: server hangs up without a word (xinetd instances full) | v2 | retried with back-off; exits non-zero "not falling back to 1.8b5", never a silent downgrade', () =>
   withMemory(async (memory) => {
     const f = await fakeServer(1000, oldServer);
     try {

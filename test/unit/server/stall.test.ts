@@ -24,8 +24,12 @@ class StalledClient extends Writable {
   }
 }
 
-for (const version of [V2_VERSION, LEGACY_VERSION]) {
-  test(`a client that stops reading fails the request after stall_timeout (${version})`, () =>
+const STALL_FAULTS = [
+  [V2_VERSION, 'fault: client stalled (stops reading) | v2 | after [server] stall_timeout the tool is stopped and the request fails'],
+  [LEGACY_VERSION, 'fault: client stalled (stops reading) | 1.8b5 | after [server] stall_timeout the request fails (the tool wrote to local disk, not to the client)'],
+] as const;
+for (const [version, name] of STALL_FAULTS) {
+  test(name, () =>
     withServerEnv(async (env) => {
       const big = join(env.data, 'big.bin');
       await writeFile(big, randomBytes(8 * 1024 * 1024));
