@@ -14,8 +14,7 @@ import { runLocalHotcopy } from './forms/localHotcopy.js';
 import { legacyCreateLink } from './forms/legacyCreateLink.js';
 import { printLines } from './output.js';
 import { remoteFor } from './remote.js';
-import { peerMemoryIn } from './peerMemory.js';
-import { withUsableStateDir } from '../config/stateDirFallback.js';
+import { peerMemoryDir, peerMemoryIn } from './peerMemory.js';
 
 type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
 
@@ -23,7 +22,7 @@ const DEFAULT_SNAPSHOT_PLUGIN = '/usr/share/mysql-zrm/plugins/inno-snapshot.pl';
 
 function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, params: string) {
   const { config, logger } = ctx;
-  const memory = peerMemoryIn(withUsableStateDir(config).state.dir, logger);
+  const memory = peerMemoryIn(peerMemoryDir(config.state.dir, config.state.dirConfigured), logger);
   return openRequest(remoteFor(host, conf, config), action, params, config.client, logger, memory);
 }
 

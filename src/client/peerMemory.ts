@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { readPrivateLines, writePrivateLines } from '../snapshot/privateFile.js';
@@ -47,6 +49,21 @@ export function peerMemoryIn(dir: string, logger: Logger, now: () => Date = () =
       }
     },
   };
+}
+
+/**
+ * Where the copy plugin keeps its memory: the configured state directory when it already exists
+ * and is ours (never created here: on a host that is also a database host, the server, running
+ * as another user, may need to create it), else a private directory of this user in /tmp.
+ */
+export function peerMemoryDir(stateDir: string, stateDirConfigured: boolean, uid: number = process.geteuid?.() ?? 0): string {
+  try {
+    const st = statSync(stateDir);
+    if (st.isDirectory() && st.uid === uid) return stateDir;
+  } catch {
+    // absent: see below
+  }
+  return stateDirConfigured ? stateDir : join('/tmp', `zrm-innobackupex-client-${uid}`);
 }
 
 /** No memory (tests, or no usable state directory): every call finds out afresh. */
