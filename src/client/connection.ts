@@ -8,6 +8,7 @@ import { StreamReader } from '../protocol/streamReader.js';
 import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
 import type { Logger } from '../logging/logger.js';
 import type { Remote } from './context.js';
+import { NO_MEMORY, type PeerMemory } from './peerMemory.js';
 
 export interface Conversation {
   protocol: 'legacy' | 'v2';
@@ -73,26 +74,59 @@ async function tryV2(remote: Remote, action: string, params: string, settings: C
   throw new ExitError(`${remote.host}: ${message}`);
 }
 
+/** Pauses before each v2 retry after a silent hang-up: xinetd `instances` frees up in a moment. */
+export const V2_RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
+
+/** v2 with back-off: a server that hangs up without a word is asked again a few times. */
+async function v2WithRetries(remote: Remote, action: string, params: string, settings: ClientSettings, pauses: readonly number[]): Promise<Conversation | null> {
+  for (let attempt = 0; attempt <= pauses.length; attempt++) {
+    if (attempt > 0) await pause(pauses[attempt - 1] ?? 0);
+    const conv = await tryV2(remote, action, params, settings);
+    if (conv) return conv;
+  }
+  return null;
+}
+
 /**
  * Opens a request in the configured protocol. In `auto`, an old 1.8b5 server hangs up on our
- * version line without a word; then we ask again in 1.8b5. xinetd hangs up the same way while
- * the previous connection's server is still exiting (`instances = 1`), so a silent hang-up is
- * tried once more in v2, a moment later, before we conclude the server is old.
+ * version line without a word; xinetd hangs up the same way while its `instances` are taken. So
+ * a silent hang-up is retried in v2 with back-off, and a server that once answered v2 (remembered
+ * per host:port) is never taken for an old one: only then, or when config says `legacy`, or when a
+ * server never answered v2 at all, do we speak 1.8b5.
  */
-export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger, security?: PeerSecurity): Promise<Conversation> {
+export interface OpenOptions {
+  /** [auth] / [tls]: when set, the secure hello and never 1.8b5 (auth/clientGate.ts). */
+  security?: PeerSecurity;
+  /** What each host:port spoke before (peerMemory.ts). */
+  memory?: PeerMemory;
+  /** Pauses before each v2 retry after a silent hang-up. */
+  pauses?: readonly number[];
+}
+
+export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger, opts: OpenOptions = {}): Promise<Conversation> {
+  const { security, memory = NO_MEMORY, pauses = V2_RETRY_PAUSES_MS } = opts;
   if (securityConfigured(security)) return openSecureRequest(remote, action, params, settings, security, openSocket);
   const mode = settings.protocol;
-  if (mode !== 'legacy') {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt > 0) await pause(500);
-      const conv = await tryV2(remote, action, params, settings);
-      if (conv) return conv;
+  const where = `${remote.host}:${remote.port}`;
+  const known = mode === 'auto' ? await memory.recall(remote) : null;
+  if (mode !== 'legacy' && known !== 'legacy') {
+    const conv = await v2WithRetries(remote, action, params, settings, pauses);
+    if (conv) {
+      if (known !== 'v2') await memory.remember(remote, 'v2');
+      return conv;
     }
-    if (mode === 'v2') throw new ExitError(`${remote.host}:${remote.port} closed the connection without answering (not a v2 server? set [client] protocol = auto)`);
-    logger.info(`${remote.host}:${remote.port} does not speak ${V2_VERSION}; retrying in ${LEGACY_VERSION}`);
+    if (mode === 'v2') throw new ExitError(`${where} closed the connection without answering (not a v2 server? set [client] protocol = auto)`);
+    if (known === 'v2') {
+      throw new ExitError(
+        `${where} answered in ${V2_VERSION} before, but now hangs up without a word (${pauses.length + 1} tries): ` +
+          'busy (xinetd instances?) or failing; not falling back to 1.8b5, which cannot report failures',
+      );
+    }
+    logger.info(`${where} does not speak ${V2_VERSION}; retrying in ${LEGACY_VERSION}`);
     await pause(500);
   }
   const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, settings);
+  if (mode === 'auto' && known !== 'legacy') await memory.remember(remote, 'legacy');
   return { protocol: 'legacy', socket, reader, greeting: '' };
 }
 

@@ -11,9 +11,11 @@ import { receiveStream, requireLocalDir } from './forms/copyFrom.js';
 import { sendFile } from './forms/copyTo.js';
 import { countedLines, exchangeStatus } from './forms/statusRequest.js';
 import { runLocalHotcopy } from './forms/localHotcopy.js';
+import { legacyCreateLink } from './forms/legacyCreateLink.js';
 import { printLines } from './output.js';
 import { remoteFor } from './remote.js';
 import { onBackupLanded } from '../restore/landed.js';
+import { peerMemoryDir, peerMemoryIn } from './peerMemory.js';
 
 type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
 
@@ -21,7 +23,8 @@ const DEFAULT_SNAPSHOT_PLUGIN = '/usr/share/mysql-zrm/plugins/inno-snapshot.pl';
 
 function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, params: string) {
   const { config, logger } = ctx;
-  return openRequest(remoteFor(host, conf, config), action, params, config.client, logger, config);
+  const memory = peerMemoryIn(peerMemoryDir(config.state.dir, config.state.dirConfigured), logger);
+  return openRequest(remoteFor(host, conf, config), action, params, config.client, logger, { security: config, memory });
 }
 
 async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
@@ -65,6 +68,7 @@ async function createLink(req: Form<'create-link'>, ctx: CopyContext, conf: ZrmC
   const lines = (await readFile(req.sourceFile, 'utf8')).split('\n').filter((l) => l !== '');
   const conv = await open(ctx, conf, req.destinationHost, 'create-link', req.sourceFile);
   try {
+    if (conv.protocol === 'legacy') return await legacyCreateLink(conv, lines, ctx);
     return await exchangeStatus(conv, countedLines(lines), ctx, 'create-link');
   } finally {
     await unlink(req.sourceFile).catch(() => undefined);

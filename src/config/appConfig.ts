@@ -67,6 +67,8 @@ export interface AppConfig {
     copyBetweenHosts: string[];
     /** The snapshot plugin the `snapshot` action runs; empty: our own, in-process. */
     snapshotPlugin: string;
+    /** Seconds a write to the client may wait (client not reading) before the backup is stopped. */
+    stallTimeout: number;
   };
   client: {
     protocol: ClientProtocol;
@@ -116,6 +118,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     requestTimeout: 86400,
     copyBetweenHosts: [],
     snapshotPlugin: '',
+    stallTimeout: 60,
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
   log: {
@@ -192,6 +195,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('server', 'request_timeout', 'requestTimeout', whole(1, 30 * 86400)),
   key('server', 'copy_between_hosts', 'copyBetweenHosts', list),
   key('server', 'snapshot_plugin', 'snapshotPlugin', path(true)),
+  key('server', 'stall_timeout', 'stallTimeout', whole(1, 86400)),
   key('client', 'protocol', 'protocol', oneOf(['auto', 'v2', 'legacy'] as const)),
   key('client', 'connect_timeout', 'connectTimeout', whole(1, 3600)),
   key('client', 'idle_timeout', 'idleTimeout', whole(1, 86400)),

@@ -1,6 +1,7 @@
 import { V2Sender } from '../protocol/v2Frames.js';
 import type { Session } from './context.js';
 import { sendLegacyChecked, sendLegacyStaged } from './legacyStaged.js';
+import { StallError, withStallDeadline } from './stall.js';
 
 export interface ProducerStatus {
   ok: boolean;
@@ -28,7 +29,7 @@ export async function sendStream(
   let status: ProducerStatus;
   try {
     for await (const chunk of source) {
-      await sender.write(chunk);
+      await withStallDeadline(sender.write(chunk), s.deps.config.server.stallTimeout, () => s.output.destroy());
       s.bytes += chunk.length;
     }
     status = await finish();
@@ -36,6 +37,7 @@ export async function sendStream(
     // Stop the producer before waiting for it: nobody reads its pipe any more, so it would
     // block for ever.
     abort();
+    if (err instanceof StallError) s.deps.logger.error(err.message);
     // Then try to tell the client why (it may be gone: that write fails too).
     status = { ok: false, exitCode: null, message: (err as Error).message };
     await finish().catch(() => undefined);

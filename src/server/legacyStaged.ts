@@ -9,6 +9,7 @@ import { formatStatusBlock } from '../protocol/statusBlock.js';
 import { LegacySender, legacyFailureFrame } from '../protocol/legacyFrames.js';
 import type { Session } from './context.js';
 import type { ProducerStatus } from './dataSender.js';
+import { withStallDeadline } from './stall.js';
 import { scratchPrefix } from '../backupTool/scratch.js';
 
 // A 1.8b5 client cannot hear a status: whatever it receives it extracts, and it ends with exit 0
@@ -33,11 +34,11 @@ export async function sendLegacyChecked(
   let status: ProducerStatus;
   try {
     for await (const chunk of source) {
-      await sender.write(chunk);
+      await withStallDeadline(sender.write(chunk), s.deps.config.server.stallTimeout, () => s.output.destroy());
       s.bytes += chunk.length;
     }
     status = await finish();
-    if (status.ok) await sender.end();
+    if (status.ok) await withStallDeadline(sender.end(), s.deps.config.server.stallTimeout, () => s.output.destroy());
   } catch (err) {
     abort();
     await finish().catch(() => undefined);

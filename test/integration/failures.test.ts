@@ -72,8 +72,12 @@ describe('failures', () => {
     await tmp?.cleanup();
   });
 
-  for (const [label, fixture] of [['killed part way', 'mariabackup-killed.sh'], ['cut short but exiting 0', 'mariabackup-cut-short.sh']] as const) {
-    test(`a backup tool ${label} fails the copy (v2) and leaves the destination empty`, async () => {
+  const TOOL_FAULTS = [
+    ['mariabackup-killed.sh', 'fault: backup tool killed half way | v2 | copy plugin exits non-zero naming the tool; destination empty', 'fault: backup tool killed half way | 1.8b5 | copy plugin exits non-zero (not a tar header); destination empty'],
+    ['mariabackup-cut-short.sh', 'fault: backup tool exits 0 without completed OK! | v2 | copy plugin exits non-zero (no "completed OK!"); destination empty', 'fault: backup tool exits 0 without completed OK! | 1.8b5 | copy plugin exits non-zero (not a tar header); destination empty'],
+  ] as const;
+  for (const [fixture, v2Name, legacyName] of TOOL_FAULTS) {
+    test(v2Name, async () => {
       const h = await hostWithTool(`v2-${fixture}`, join(FIXTURES, 'tools', fixture));
       const r = await h.copy();
       assert.notEqual(r.exitCode, 0);
@@ -82,7 +86,7 @@ describe('failures', () => {
       assert.match(await logOnceItHas(h.serverLog, /action='copy from'.*outcome=/), /action='copy from'.*outcome=FAILED/);
     });
 
-    test(`a backup tool ${label} fails the copy (1.8b5 client) and leaves the destination empty`, async () => {
+    test(legacyName, async () => {
       const h = await hostWithTool(`legacy-${fixture}`, join(FIXTURES, 'tools', fixture), 'legacy');
       const r = await h.copy();
       assert.notEqual(r.exitCode, 0);
@@ -91,7 +95,7 @@ describe('failures', () => {
     });
   }
 
-  test('an innobackupex tar stream that dies after two members fails a 1.8b5 copy: our client and an unmodified 1.8b5 client', async () => {
+  test('fault: backup tool exits non-zero after two tar members | 1.8b5 | our copy plugin and an unmodified 1.8b5 client both exit non-zero (their tar rejects the stream); nothing lands', async () => {
     const h = await hostWithTool('legacy-tar-dies', join(FIXTURES, 'tools', 'innobackupex-dies-after-two.sh'), 'legacy', db.backupPassword, 'innobackupex');
     const r = await h.copy();
     assert.notEqual(r.exitCode, 0);
@@ -105,7 +109,7 @@ describe('failures', () => {
     assert.deepEqual((await readdir(h.dest)).filter((n) => n !== '.zrm-incoming'), [], 'nothing of the partial backup landed');
   });
 
-  test('a 1.8b5 copy to onto a full disk fails (our client reads why before the hang-up), and leaves nothing behind', async () => {
+  test('fault: disk full where the data lands (copy to) | 1.8b5 | our copy plugin exits non-zero: "the server could not store the upload"; nothing left there', async () => {
     const h = await hostWithTool('legacy-full-disk', '/usr/bin/mariabackup', 'legacy');
     const full = join(h.dir, 'tiny');
     await mkdir(full);
@@ -124,7 +128,7 @@ describe('failures', () => {
     }
   });
 
-  test('a wrong password fails the copy with the tool\'s own reason, and never reaches a log', async () => {
+  test('fault: database credentials wrong | v2 | copy plugin exits non-zero with the tool\'s "Access denied"; password in no log', async () => {
     const h = await hostWithTool('wrong-password', '/usr/bin/mariabackup', 'auto', 'not-the-password');
     const r = await h.copy();
     assert.notEqual(r.exitCode, 0);
@@ -134,7 +138,7 @@ describe('failures', () => {
     assert.ok(!logs.includes('not-the-password'));
   });
 
-  test('a client that hangs up mid-stream stops the tool and the server', async () => {
+  test('fault: connection cut by the client mid-stream | v2 | server logs FAILED and stops the backup tool', async () => {
     const h = await hostWithTool('hangup', '/usr/bin/mariabackup');
     // Reads 10 kB of the backup stream, then hangs up. Resolves false if xinetd hung up first
     // (the previous request's server still exiting: `instances = 1`), as our client would retry.

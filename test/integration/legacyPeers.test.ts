@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { writeAppConfig } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
 import { startZrmSite, type ZrmSite } from '../helpers/zrmSite.js';
-import { runPlugin, writeZrmConf } from '../helpers/zrmRun.js';
+import { runPlugin, writeZrmConf, zrmFullBackup } from '../helpers/zrmRun.js';
 
 // Our peers of 1.8b5 vintage: an unmodified old client must get what the old server sent,
 // and our client must still work against an old server. The stand-ins are Perl programs using
@@ -36,6 +36,7 @@ describe('1.8b5 peers', () => {
   let env: Record<string, string>;
   let plugins: ZrmSite['plugins'];
   let serverLog: string;
+  let oldDbHost: Xinetd | undefined;
 
   before(async () => {
     tmp = await makeTempDir('zrm-legacy-');
@@ -54,6 +55,7 @@ describe('1.8b5 peers', () => {
   after(async () => {
     await ours?.stop();
     await old?.stop();
+    await oldDbHost?.stop();
     await db?.stop();
     await tmp?.cleanup();
   });
@@ -132,5 +134,54 @@ describe('1.8b5 peers', () => {
     assert.notEqual(r2.exitCode, 0);
     assert.match(r2.stderr, /closed the connection without answering/);
     assert.deepEqual(await readdir(dest2), []);
+  });
+
+  test('issue 9: a ZRM full backup in ZRM\'s call order, our plugins against an unmodified 1.8b5 server, ends restorable', async () => {
+    // The database host of 1.8b5 vintage: the Perl server and snapshot plugin, innobackupex-1.5.1
+    // in the remote bin path, and a create-link that dies in mkpath as it does on a real host.
+    const host = join(tmp.path, 'old-db-host');
+    const pluginDir = join(host, 'plugins');
+    const binDir = join(host, 'bin');
+    await mkdir(pluginDir, { recursive: true });
+    await mkdir(binDir);
+    await copyFile(join(FIXTURES, 'inno-snapshot.pl'), join(pluginDir, 'inno-snapshot.pl'));
+    await execa('chmod', ['755', join(pluginDir, 'inno-snapshot.pl')]);
+    await symlink(join(FIXTURES, '..', 'tools', 'innobackupex-ok.sh'), join(binDir, 'innobackupex-1.5.1'));
+    oldDbHost = await startXinetd(host, join(FIXTURES, 'old-server.pl'), {
+      env: {
+        OLD_SNAP_DIR: join(host, 'zrm-innosnap'),
+        OLD_PLUGIN_DIR: pluginDir,
+        OLD_CREATE_LINK_DENIED: '1',
+        OLD_TOOL_LOG: join(host, 'innobackupex.log'),
+        IBX_SOCKET: db.socket,
+      },
+    });
+    const zrmConf = join(host, 'zrm.conf');
+    await writeZrmConf(zrmConf, {
+      user: db.backupUser,
+      password: db.backupPassword,
+      'backup-set': 'oldset',
+      destination: join(tmp.path, 'zrm-old'),
+      'copy-plugin': plugins['socket-copy.palomino.pl'],
+      'snapshot-plugin': plugins['inno-snapshot.pl'],
+      'socket-remote-port': String(oldDbHost.port),
+      'remote-mysql-binpath': binDir,
+    });
+    const dest = join(tmp.path, 'zrm-old', 'oldset', '20261129120000');
+    await mkdir(dest, { recursive: true });
+    const harness = { conf: zrmConf, plugins: { snapshot: plugins['inno-snapshot.pl'], copy: plugins['socket-copy.palomino.pl'] }, env: { ...env, ZRM_CONF: zrmConf } };
+    const { steps } = await zrmFullBackup(harness, '127.0.0.1', db.datadir, dest);
+    const toolLog = await readFile(join(host, 'innobackupex.log'), 'utf8').catch(() => '(no tool log)');
+    for (const [name, r] of steps) assert.equal(r.exitCode, 0, `${name}: ${r.stderr}\n${toolLog}`);
+    const createLink = steps.find(([name]) => name === 'create-link')?.[1];
+    assert.match(createLink?.stderr ?? '', /warning: the 1\.8b5 server did not answer with a status: mkdir .*Permission denied at/);
+    assert.ok((await readdir(dest)).includes('xtrabackup_checkpoints'), (await readdir(dest)).join(' '));
+    await execa('mariabackup', ['--prepare', `--target-dir=${dest}`]);
+    const copy = await startMariaDb(join(tmp.path, 'restored-from-old'), { datadir: dest, initialise: false });
+    try {
+      assert.deepEqual(await tableChecksums(copy, 'sbtest'), await tableChecksums(db, 'sbtest'));
+    } finally {
+      await copy.stop();
+    }
   });
 });

@@ -64,7 +64,7 @@ const quietLogger = () => createLogger({ file: '/dev/null', level: 'error' });
 async function fetchWith(port: number, env: ServerEnv, secretPath: string): Promise<{ greeting: string; body: Buffer }> {
   const security = { auth: { secretFile: secretPath }, tls: { cert: '', key: '', ca: '', serverName: '' } };
   const remote = { host: '127.0.0.1', port, tmpdir: env.tmp, binpath: '/usr/bin' };
-  const conv = await openRequest(remote, 'copy from', join(env.data, 'f.txt'), clientSettings, quietLogger(), security);
+  const conv = await openRequest(remote, 'copy from', join(env.data, 'f.txt'), clientSettings, quietLogger(), { security });
   const parts: Buffer[] = [];
   for await (const part of conv.reader.rest()) parts.push(part);
   return { greeting: conv.greeting, body: Buffer.concat(parts) };

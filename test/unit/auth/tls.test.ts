@@ -95,7 +95,7 @@ async function fetch(port: number, s: Setup, tls: { cert: string; key: string; c
   const security = { auth: { secretFile: secret }, tls: { serverName: '', ...tls } };
   const remote = { host: '127.0.0.1', port, tmpdir: s.env.tmp, binpath: '/usr/bin' };
   // The params line carries what a snapshot request would: ZRM's forwarded password.
-  const conv = await openRequest(remote, 'copy from', join(s.env.data, 'f.txt'), config.client, createLogger({ file: '/dev/null', level: 'error' }), security);
+  const conv = await openRequest(remote, 'copy from', join(s.env.data, 'f.txt'), config.client, createLogger({ file: '/dev/null', level: 'error' }), { security });
   const parts: Buffer[] = [];
   for await (const p of conv.reader.rest()) parts.push(p);
   conv.socket.destroy();

@@ -86,7 +86,7 @@ test("copy from a link: the files it points to (tar -h)", () =>
   }));
 
 for (const form of ['ZRM_LINKS/.', 'ZRM_LINKS', 'ZRM_LINKS/']) {
-  test(`copy from '<dir>/${form}' with nothing armed is refused, not a tar of live data files (v2 and 1.8b5)`, () =>
+  test(form === 'ZRM_LINKS/.' ? 'fault: copy from ZRM_LINKS while nothing is armed | both | copy plugin exits non-zero "no backup run is armed on this host"; no tar of live files' : `copy from '<dir>/${form}' with nothing armed is refused`, () =>
     withServerEnv(async (env) => {
       const links = join(env.data, 'backup', 'ZRM_LINKS');
       await mkdir(join(env.data, 'datadir'), { recursive: true });
@@ -184,7 +184,7 @@ test("copy from with a '*' in the last component sends the matching names", () =
 // output, only a frame that makes its tar fail; never a shorter stream that passes for a backup.
 const TOOLS = join(FIXTURES, '..', 'tools');
 
-test('1.8b5 copy from whose tar exits non-zero after a member: only the failure frame, status 1', () =>
+test('fault: tar of a plain path exits non-zero | 1.8b5 | the client gets only an invalid frame its tar rejects; server logs FAILED', () =>
   withServerEnv(async (env) => {
     const dir = join(env.data, 'files');
     await mkdir(dir);

@@ -9,7 +9,7 @@ import { LEGACY_VERSION, header, serve, withServerEnv } from './harness.js';
 // Issue 8, case 5: a server killed with SIGKILL leaves its scratch (the credential file, a
 // partial backup); the next server start removes what belongs to processes that are gone.
 
-test('server start removes the scratch of dead servers, keeps that of live ones and anything else', () =>
+test('fault: server killed (SIGKILL) mid-backup | both | next server start removes its scratch (credential file, partial backup)', () =>
   withServerEnv(async (env) => {
     const child = execa('true');
     const deadPid = child.pid ?? 0;

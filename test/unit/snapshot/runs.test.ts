@@ -29,7 +29,7 @@ async function withRuns(fn: (r: { stateDir: string; as: (set: string | null) => 
 
 const armedSet = async (dir: string) => (await readArmedState(dir, 3600, memoryLogger().logger))?.run.set ?? null;
 
-test('runs: a second backup set is refused while the first is running, and cannot disarm it', () =>
+test('fault: two runs on one host | both | the second run\'s create-snapshot exits 1 "another backup is running on this host"; the first stays armed', () =>
   withRuns(async ({ stateDir, as }) => {
     assert.equal(await run(as('A'), ['--action', 'create-snapshot', '--dev', '/dev/null', '--sname', 'null']), 0);
     assert.equal(await run(as('A'), ['--action', 'mount', '--dev', '/dev/null']), 0);
@@ -67,7 +67,7 @@ test('runs: the same set after a crashed run takes its own lock back', () =>
     assert.equal(await armedSet(stateDir), null, 'the leftover state of the dead run is gone');
   }));
 
-test('runs: a state stamped in the future beyond the allowed skew is stale; a little skew is not', async () => {
+test('fault: stale state (stamped in the future) | both | state removed with a warning; the copy is a plain one', async () => {
   const tmp = await makeTempDir('zrm-future-');
   try {
     const dir = join(tmp.path, 'state');

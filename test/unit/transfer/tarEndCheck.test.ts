@@ -82,7 +82,7 @@ test('tar end: the 1.8b5 failure frame is not a tar header', () =>
     }
   }));
 
-test('receiveIntoDir with requireTarEnd: a cut stream leaves the destination empty; a whole one lands', () =>
+test('fault: connection cut between two frames after a tar member | 1.8b5 | our copy plugin exits non-zero: no end-of-archive blocks; destination empty', () =>
   withFiles(async (dir, root) => {
     const dest = join(root, 'dest');
     await mkdir(dest);
