@@ -106,7 +106,7 @@ test('config check: a good file is OK (exit 0), a bad one lists each mistake (ex
       `zrm-innobackupex: ${bad}:2: [backup] unknown key 'toool' (did you mean 'tool'?)`,
       `zrm-innobackupex: ${bad}:3: [backup] malformed line: expected key = value, [section] or a # comment`,
       `zrm-innobackupex: ${bad}:4: malformed section header '[server' (expected [name])`,
-      `zrm-innobackupex: ${bad}:5: unknown section [bogus] (known: backup, state, server, client, log)`,
+      `zrm-innobackupex: ${bad}:5: unknown section [bogus] (known: backup, state, server, client, log, auth, tls)`,
     ]);
     const missing = await run(['config', 'check', join(dir, 'nope.conf')]);
     assert.equal(missing.code, ExitCode.config);

@@ -241,7 +241,7 @@ test('the mistakes of issue 9 are each reported, by line and section, in one err
     "2: [backup] unknown key 'toool' (did you mean 'tool'?)",
     '3: [backup] malformed line: expected key = value, [section] or a # comment',
     "4: malformed section header '[server' (expected [name])",
-    '6: unknown section [bogus] (known: backup, state, server, client, log)',
+    '6: unknown section [bogus] (known: backup, state, server, client, log, auth, tls)',
   ]);
   assert.throws(() => parseAppConfig(text, '/etc/x.conf'), (e: Error) => e.message.split('\n')[0] === "/etc/x.conf:2: [backup] unknown key 'toool' (did you mean 'tool'?)");
 });
