@@ -131,7 +131,8 @@ async function challenge(conn: ServerIo, serverNonce: Buffer, features: Feature[
 export async function withAdmission(io: ServerIo, deps: ServerDeps, serve: (gate: RequestGate) => Promise<number>): Promise<number> {
   let gate: RequestGate;
   // A client dripping its hello or stalling the handshake must not hold a server for long.
-  const deadline = setTimeout(() => io.input.destroy(new Error(`no hello and handshake within ${ADMISSION_SECONDS}s`)), ADMISSION_SECONDS * 1000);
+  const seconds = deps.admissionSeconds ?? ADMISSION_SECONDS;
+  const deadline = setTimeout(() => io.input.destroy(new Error(`no first line (or hello and handshake) within ${seconds}s`)), seconds * 1000);
   try {
     gate = await admitConnection(io, deps);
   } catch (err) {

@@ -24,6 +24,8 @@ export interface ServerDeps {
   pluginPathFile?: string;
   /** The directory this server's own plugin file is in: the snapshot plugin's last resort. */
   selfDir?: string;
+  /** Seconds for the first line (and a hello's handshake); tests shorten it. Default 30. */
+  admissionSeconds?: number;
 }
 
 /** One request being served: everything an action needs. */

@@ -260,3 +260,19 @@ test('the secret file must be private, and long enough', async () => {
     await env.cleanup();
   }
 });
+
+test('a client that drips its first line (or stalls the hello) is cut off at the admission deadline', async () => {
+  const env = await makeServerEnv();
+  try {
+    const toServer = new PassThrough();
+    const fromServer = new PassThrough();
+    const { logFile, deps } = depsFor(env, await authConfig(env));
+    toServer.write(`${V2_VERSION} HE`); // and nothing more
+    const status = await runServer({ input: toServer, output: fromServer }, { ...deps, admissionSeconds: 1 });
+    await flushLogger(deps.logger);
+    assert.equal(status, 1);
+    assert.match(await readFile(logFile, 'utf8'), /refused before the request: .*no first line \(or hello and handshake\) within 1s/);
+  } finally {
+    await env.cleanup();
+  }
+});
