@@ -183,6 +183,7 @@ play() { # play LOGNAME [ansible-playbook options...]
     ANSIBLE_PIPELINING=1 ANSIBLE_FORKS=3 ANSIBLE_RETRY_FILES_ENABLED=0 \
     ansible-playbook -i "$here/inventory" site.yml \
       -e "zrm_fleet_package=$deb" -e "@$work/vault.yml" --vault-password-file "$work/vault-pass" \
+      -e "zrm_innobackupex_auth_secret_store=$work/auth-secret" \
       "$@") >"$work/logs/play-$name.log" 2>&1
 }
 recap_ok() { # recap_ok LOGNAME: every host ok, nothing changed
@@ -217,6 +218,12 @@ for f in "$work"/logs/play-*.log; do
   if grep -qF "$mysql_password" "$f"; then die "the MySQL password is in $(basename "$f")"; fi
 done
 ok "the MySQL password is in no play output"
+secret=$(cat "$work/auth-secret")
+[ "${#secret}" -ge 32 ] || die "no shared secret was generated on the control node"
+for f in "$work"/logs/play-*.log; do
+  if grep -qF "$secret" "$f"; then die "the shared secret is in $(basename "$f")"; fi
+done
+ok "the shared secret is in no play output"
 phase "play, --check --diff (nothing)"
 
 # ---------------------------------------------------------------------------------------
@@ -234,6 +241,15 @@ for h in "${dbhosts[@]}"; do
   on bk1 grep -qx "host=${ip[$h]}" "/etc/mysql-zrm/$s/mysql-zrm.conf" || die "bk1: set $s has the wrong host"
 done
 ok "xinetd serves with only_from = bk1; backup sets db1, db2-fleet are 0600 root"
+for h in "${dbhosts[@]}"; do
+  on "$h" "stat -c '%a %U' /etc/mysql-zrm/innobackupex.secret" | grep -qx '600 mysql' || die "$h: the secret is not 0600 mysql"
+  on "$h" "grep -Eqx 'allowed_clients = ${ip[bk1]}' /etc/mysql-zrm/innobackupex.conf.d/50-ansible.conf" \
+    || die "$h: [server] allowed_clients is not exactly bk1's address"
+  [ "$(on "$h" cat /etc/mysql-zrm/innobackupex.secret)" = "$secret" ] || die "$h: not the generated secret"
+done
+on bk1 "stat -c '%a %U' /etc/mysql-zrm/innobackupex.secret" | grep -qx '600 root' || die "bk1: the secret is not 0600 root"
+[ "$(on bk1 cat /etc/mysql-zrm/innobackupex.secret)" = "$secret" ] || die "bk1: not the generated secret"
+ok "the same secret on every host (0600 mysql on database hosts, root on bk1); allowed_clients = bk1"
 
 # Port 25300: bk1 is answered, ctl (outside only_from) is not.
 for h in "${dbhosts[@]}"; do
@@ -258,6 +274,18 @@ for h in "${dbhosts[@]}"; do
   ok "backup of $h through the plugins, prepared, restored, marker row read"
 done
 phase "backup of 2 hosts through the plugins, prepared and read"
+
+# With authentication on (the role's default): a host without the secret, or with another one,
+# is refused by the database hosts, and their log says why.
+for h in "${dbhosts[@]}"; do
+  ip netns exec "$pfx-ctl" ssh -F "$work/ssh_config" bk1 bash -s -- "${setname[$h]}" "${ip[$h]}" \
+    <"$here/refused-from-bk1.sh" >"$work/logs/refused-$h.log" 2>&1 \
+    || { cat "$work/logs/refused-$h.log" >&2; die "$h did not refuse a client without the secret"; }
+  on "$h" "grep -q 'requires hmac-sha256: set the same' /var/log/socket-server.log" \
+    || die "$h: no refusal in its log"
+  ok "$h refused bk1 without the secret and with another secret, and logged why"
+done
+phase "authentication"
 
 total=$(( $(date +%s) - t_start ))
 printf '  %s\n' "${timings[@]}" >&2

@@ -260,3 +260,21 @@ test('the secret file must be private, and long enough', async () => {
     await env.cleanup();
   }
 });
+
+test('a client that drips its first line (or stalls the hello) is cut off at the admission deadline', async () => {
+  const env = await makeServerEnv();
+  try {
+    const toServer = new PassThrough();
+    const fromServer = new PassThrough();
+    const { logFile, deps } = depsFor(env, await authConfig(env));
+    toServer.write(`${V2_VERSION} HE`); // and nothing more
+    // The hello is under the request's header_timeout, like the rest of the request.
+    const config = { ...deps.config, server: { ...deps.config.server, headerTimeout: 1 } };
+    const status = await runServer({ input: toServer, output: fromServer }, { ...deps, config });
+    await flushLogger(deps.logger);
+    assert.equal(status, 1);
+    assert.match(await readFile(logFile, 'utf8'), /outcome=FAILED failed: the request was not complete within header_timeout \(1s\)/);
+  } finally {
+    await env.cleanup();
+  }
+});
