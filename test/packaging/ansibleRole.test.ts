@@ -15,12 +15,13 @@ const read = (path: string): string => readFileSync(join(ROLE, path), 'utf8');
 
 /** Keys the role deliberately leaves to the package file, each with its reason. */
 const NOT_IN_ROLE = new Map<string, string>([
-  // Written by the role's own authentication tasks (tasks/auth.yml), from the secret and CA it makes.
+  // Written by tasks/auth.yml (templates/innobackupex-auth.conf.j2) with the secret it makes.
   ['auth.secret_file', 'set by the authentication tasks'],
-  ['tls.cert', 'set by the authentication tasks'],
-  ['tls.key', 'set by the authentication tasks'],
-  ['tls.ca', 'set by the authentication tasks'],
-  ['tls.server_name', 'set by the authentication tasks'],
+  // The role does not make certificates yet: [tls] is set by hand (README, "Who may connect").
+  ['tls.cert', 'certificates are not deployed by the role yet'],
+  ['tls.key', 'certificates are not deployed by the role yet'],
+  ['tls.ca', 'certificates are not deployed by the role yet'],
+  ['tls.server_name', 'certificates are not deployed by the role yet'],
 ]);
 
 /** A role-internal `__name` (vars/main.yml) is computed from the public `name`. */
