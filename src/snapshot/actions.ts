@@ -26,7 +26,7 @@ export interface LocalContext {
  * passes it back as --directory, which we ignore); our credentials live in the state directory.
  * Saying what ZRM always heard keeps whatever ZRM does with it (on either host) unchanged.
  */
-export const REPORTED_MOUNT_POINT = '/tmp/zrm-innosnap';
+const REPORTED_MOUNT_POINT = '/tmp/zrm-innosnap';
 
 /** Pretends D is on a volume. */
 async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise<void> {

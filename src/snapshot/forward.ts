@@ -12,7 +12,7 @@ import { requireZrmConf } from './zrmConfFile.js';
 // With --host the plugin does not act locally: like ZRM's SnapshotCommon it asks the copy plugin
 // to have the socket server on that host run the same action there (PROTOCOL.md §2).
 
-export const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl';
+const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl';
 
 /**
  * ZRM_CONF keys to forward besides user and password, which the copy plugin always adds: the

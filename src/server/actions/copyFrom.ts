@@ -7,7 +7,7 @@ import { streamBackupTool } from './backupRedirect.js';
 import { streamPathAsTar } from './tarSource.js';
 
 /** ZRM's redirect point: `<backup dir>/ZRM_LINKS/.` (or the directory itself). */
-export function isLinksDir(path: string): boolean {
+function isLinksDir(path: string): boolean {
   return basename(normalize(`${path}/`)) === 'ZRM_LINKS';
 }
 
