@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { holdOutput } from '../process/holdOutput.js';
+import type { Runner } from '../process/runner.js';
 import { execa } from 'execa';
 import type { AppConfig } from '../config/appConfig.js';
 import { errorMessage } from '../errors.js';
@@ -32,7 +33,7 @@ export async function startBackup(
   config: AppConfig,
   creds: Credentials,
   toolLog: Logger,
-  opts: { tmpRoot?: string } = {},
+  opts: { tmpRoot?: string; run?: Runner } = {},
 ): Promise<RunningBackup> {
   addSecret(toolLog, creds.password);
   const tool = config.backup.tool;
@@ -54,7 +55,7 @@ export async function startBackup(
     const result: ToolResult = { ok: false, exitCode: null, signal: null, completedOk: false, message };
     return { format: formatOf(tool), stdout: Readable.from([]), done: Promise.resolve(result), kill: () => undefined, pid: undefined };
   }
-  return spawnTool(tool, argv, workDir, toolLog, creds.password);
+  return spawnTool(tool, argv, workDir, toolLog, creds.password, opts.run ?? execa);
 }
 
 // A detached tool outlives us unless told: one 'exit' listener (not one per run, which would
@@ -103,8 +104,8 @@ interface RunState {
 
 // detached: the tool leads its own process group, so kill() also reaches its children
 // (innobackupex runs xtrabackup beneath it).
-function launchTool(argv: ToolArgv, workDir: string) {
-  return execa(argv.command, argv.args, {
+function launchTool(argv: ToolArgv, workDir: string, run: Runner) {
+  return run(argv.command, argv.args, {
     cwd: workDir,
     stdin: 'ignore',
     stdout: 'pipe',
@@ -195,22 +196,22 @@ async function finishRun(run: RunState, p: RunParts): Promise<ToolResult> {
   return result;
 }
 
-function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logger, password: string): RunningBackup {
+function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logger, password: string, run: Runner): RunningBackup {
   toolLog.info(`starting ${argv.command} ${argv.args.join(' ')}`);
-  const child = launchTool(argv, workDir);
-  const run: RunState = { pid: child.pid, finished: false };
-  const forgetOnExit = killOnProcessExit(() => signalGroup(run, 'SIGKILL'));
+  const child = launchTool(argv, workDir, run);
+  const state: RunState = { pid: child.pid, finished: false };
+  const forgetOnExit = killOnProcessExit(() => signalGroup(state, 'SIGKILL'));
   const log = new StderrLog((line) => toolLog.info(line));
   const stderrDrained = drainStderr(child, log, toolLog);
-  const exited = toolExit(child, run.pid);
-  const done = finishRun(run, { tool, argv, workDir, toolLog, password, child, log, stderrDrained, exited, forgetOnExit });
+  const exited = toolExit(child, state.pid);
+  const done = finishRun(state, { tool, argv, workDir, toolLog, password, child, log, stderrDrained, exited, forgetOnExit });
 
   const kill = (): void => {
-    if (run.finished || run.pid === undefined) return;
-    toolLog.warn(`stopping ${tool} (pid ${run.pid})`);
-    signalGroup(run, 'SIGTERM');
-    run.killTimer ??= setTimeout(() => signalGroup(run, 'SIGKILL'), KILL_GRACE_MS).unref();
+    if (state.finished || state.pid === undefined) return;
+    toolLog.warn(`stopping ${tool} (pid ${state.pid})`);
+    signalGroup(state, 'SIGTERM');
+    state.killTimer ??= setTimeout(() => signalGroup(state, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
 
-  return { format: argv.format, stdout: holdOutput(child.stdout), done, kill, pid: run.pid };
+  return { format: argv.format, stdout: holdOutput(child.stdout), done, kill, pid: state.pid };
 }

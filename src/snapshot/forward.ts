@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import type { Runner } from '../process/runner.js';
 import { forwardedParameters, type SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
 import { RUN_KEYS } from './runKey.js';
@@ -27,6 +28,8 @@ export interface ForwardContext {
   stderr: Writable;
   /** Our settings: given, our own copy plugin runs in this process instead of a new one. */
   config?: AppConfig;
+  /** Starts the copy plugin; execa when absent. */
+  run?: Runner;
 }
 
 interface CopyPluginRun {
@@ -36,8 +39,9 @@ interface CopyPluginRun {
 
 /** Spawns the configured copy plugin (anyone's) and relays its output byte for byte. */
 async function spawnCopyPlugin(copyPlugin: string, argv: string[], env: NodeJS.ProcessEnv, ctx: ForwardContext): Promise<CopyPluginRun> {
-  const { execa } = await import('execa');
-  const result = await execa(copyPlugin, argv, {
+  // Loaded only here: a plugin acting locally never starts a program.
+  const run = ctx.run ?? (await import('execa')).execa;
+  const result = await run(copyPlugin, argv, {
     env,
     extendEnv: false,
     stdin: 'ignore',
@@ -80,7 +84,7 @@ export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Pr
     const env = { ...ctx.env, SNAPSHOT_CONF: keyList };
     let run: CopyPluginRun;
     if (ctx.config && (await isOurCopyPlugin(copyPlugin))) {
-      const code = await runCopyPluginInProcess(argv, { env, config: ctx.config, logger: ctx.logger, stdout: ctx.stdout, stderr: ctx.stderr });
+      const code = await runCopyPluginInProcess(argv, { env, config: ctx.config, logger: ctx.logger, stdout: ctx.stdout, stderr: ctx.stderr, run: ctx.run });
       run = { failed: code !== 0, why: `exit status ${code}` };
     } else {
       run = await spawnCopyPlugin(copyPlugin, argv, env, ctx);

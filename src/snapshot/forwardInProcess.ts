@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import type { Runner } from '../process/runner.js';
 import { writeAll } from '../protocol/io.js';
 
 const OUR_COPY_PLUGIN = 'socket-copy.palomino.pl';
@@ -43,6 +44,7 @@ export interface InProcessCopy {
   logger: Logger;
   stdout: Writable;
   stderr: Writable;
+  run?: Runner;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { errorMessage } from '../errors.js';
 import type { AppConfig } from '../config/appConfig.js';
 import type { Logger } from '../logging/logger.js';
+import type { Runner } from '../process/runner.js';
 import { describeArgs, parseSnapshotArgs, type SnapshotArgs } from './args.js';
 import { runLocalAction } from './actions.js';
 import { forwardToHost } from './forward.js';
@@ -16,6 +17,8 @@ export interface SnapshotContext {
   logger: Logger;
   stdout: Writable;
   stderr: Writable;
+  /** Starts a forwarding copy plugin; execa when absent. */
+  run?: Runner;
 }
 
 const NAME = 'inno-snapshot';

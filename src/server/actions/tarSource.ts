@@ -33,7 +33,7 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
   }
   if (names.length === 0) return refuseRequest(s, `copy from: nothing matches '${requested}'`);
 
-  const tar = startTarCreateFromList(dir, files);
+  const tar = startTarCreateFromList(dir, files, s.deps.run);
   let status;
   try {
     await sendV2Greeting(s, 'tar');
