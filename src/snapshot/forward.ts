@@ -1,9 +1,6 @@
 import { open, rm } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
-import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import type { Runner } from '../process/runner.js';
+import type { PluginContext } from '../process/pluginContext.js';
 import { forwardedParameters, type SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
 import { RUN_KEYS } from './runKey.js';
@@ -21,24 +18,13 @@ const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.palomino.p
  */
 const FORWARDED_KEYS: readonly string[] = RUN_KEYS;
 
-export interface ForwardContext {
-  env: NodeJS.ProcessEnv;
-  logger: Logger;
-  stdout: Writable;
-  stderr: Writable;
-  /** Our settings: given, our own copy plugin runs in this process instead of a new one. */
-  config?: AppConfig;
-  /** Starts the copy plugin; execa when absent. */
-  run?: Runner;
-}
-
 interface CopyPluginRun {
   failed: boolean;
   why: string;
 }
 
 /** Spawns the configured copy plugin (anyone's) and relays its output byte for byte. */
-async function spawnCopyPlugin(copyPlugin: string, argv: string[], env: NodeJS.ProcessEnv, ctx: ForwardContext): Promise<CopyPluginRun> {
+async function spawnCopyPlugin(copyPlugin: string, argv: string[], env: NodeJS.ProcessEnv, ctx: PluginContext): Promise<CopyPluginRun> {
   // Loaded only here: a plugin acting locally never starts a program.
   const run = ctx.run ?? (await import('execa')).execa;
   const result = await run(copyPlugin, argv, {
@@ -70,7 +56,7 @@ async function writeKeyList(path: string, keys: readonly string[]): Promise<void
   }
 }
 
-export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Promise<void> {
+export async function forwardToHost(args: SnapshotArgs, ctx: PluginContext): Promise<void> {
   const host = args.options.get('host') ?? '';
   if (host === '') throw new ExitError('--host is empty');
   const params = forwardedParameters(args);
@@ -83,7 +69,8 @@ export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Pr
     const argv = ['--snapshot-command', '--host', host, '--snapshot-parameters', params];
     const env = { ...ctx.env, SNAPSHOT_CONF: keyList };
     let run: CopyPluginRun;
-    if (ctx.config && (await isOurCopyPlugin(copyPlugin))) {
+    // Our own copy plugin runs in this process instead of a new one.
+    if (await isOurCopyPlugin(copyPlugin)) {
       const code = await runCopyPluginInProcess(argv, { env, config: ctx.config, logger: ctx.logger, stdout: ctx.stdout, stderr: ctx.stderr, run: ctx.run });
       run = { failed: code !== 0, why: `exit status ${code}` };
     } else {

@@ -1,8 +1,5 @@
-import type { Writable } from 'node:stream';
 import { errorMessage } from '../errors.js';
-import type { AppConfig } from '../config/appConfig.js';
-import type { Logger } from '../logging/logger.js';
-import type { Runner } from '../process/runner.js';
+import type { PluginContext } from '../process/pluginContext.js';
 import { describeArgs, parseSnapshotArgs, type SnapshotArgs } from './args.js';
 import { runLocalAction } from './actions.js';
 import { forwardToHost } from './forward.js';
@@ -11,15 +8,7 @@ import { writeAll } from '../protocol/io.js';
 // The snapshot plugin ZRM runs as inno-snapshot.pl (PROTOCOL.md §2). Returns the exit status;
 // every failure is one line on stderr and status 1, which ZRM treats as a failed step.
 
-export interface SnapshotContext {
-  env: NodeJS.ProcessEnv;
-  config: AppConfig;
-  logger: Logger;
-  stdout: Writable;
-  stderr: Writable;
-  /** Starts a forwarding copy plugin; execa when absent. */
-  run?: Runner;
-}
+export type SnapshotContext = PluginContext;
 
 const NAME = 'inno-snapshot';
 
