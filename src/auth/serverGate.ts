@@ -26,7 +26,7 @@ export interface RequestGate {
 export class AdmissionRefused extends ProtocolError {}
 
 /** What this server's config requires of every client. */
-export function requiredFeatures(deps: ServerDeps): Feature[] {
+function requiredFeatures(deps: ServerDeps): Feature[] {
   const f: Feature[] = [];
   if (deps.config.auth.secretFile !== '') f.push('hmac-sha256');
   if (tlsEnabled(deps.config.tls)) f.push('tls');
@@ -64,7 +64,7 @@ function mismatch(offered: Feature[], required: Feature[]): string | undefined {
  * Reads the connection's first line. A secure hello is answered and carried out here; anything
  * else goes back to the request reader untouched.
  */
-export async function admitConnection(io: ServerIo, deps: ServerDeps): Promise<RequestGate> {
+async function admitConnection(io: ServerIo, deps: ServerDeps): Promise<RequestGate> {
   const required = requiredFeatures(deps);
   const first = await readRawLine(io.input, 256);
   if (first === null) return plainGate(io, required);

@@ -4,8 +4,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { V2_VERSION } from '../protocol/versions.js';
 
 export const NONCE_BYTES = 32;
-export const HELLO_PREFIX = `${V2_VERSION} HELLO`;
-export const FEATURES = ['hmac-sha256', 'tls'] as const;
+const HELLO_PREFIX = `${V2_VERSION} HELLO`;
+const FEATURES = ['hmac-sha256', 'tls'] as const;
 export type Feature = (typeof FEATURES)[number];
 /** Label of the TLS keying material both sides mix into their MACs (RFC 5705 exporter). */
 export const TLS_EXPORTER_LABEL = 'EXPORTER-zrm-innobackupex-auth';

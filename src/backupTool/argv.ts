@@ -1,6 +1,6 @@
 import type { AppConfig, BackupToolName } from '../config/appConfig.js';
 import { ExitCode, ExitError } from '../errors.js';
-import type { StreamFormat } from './types.js';
+import type { StreamFormat } from '../protocol/streamFormat.js';
 
 export interface ToolPaths {
   /** Our 0600 option file with the credentials. When config.defaultsFile is set it must

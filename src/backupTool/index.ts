@@ -1,4 +1,4 @@
-export type { Credentials, RunningBackup, StreamFormat, ToolResult } from './types.js';
+export type { Credentials, RunningBackup, ToolResult } from './types.js';
 export { buildToolArgv, formatOf, type ToolArgv, type ToolPaths } from './argv.js';
 export { optionFileText, quoteOptionValue, writeOptionFile } from './optionFile.js';
 export { endsCompletedOk, judgeResult, lastErrorLine, type ToolExit } from './result.js';

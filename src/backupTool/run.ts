@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { holdOutput } from '../process/holdOutput.js';
+import type { Runner } from '../process/runner.js';
 import { execa } from 'execa';
 import type { AppConfig } from '../config/appConfig.js';
 import { errorMessage } from '../errors.js';
@@ -32,7 +33,7 @@ export async function startBackup(
   config: AppConfig,
   creds: Credentials,
   toolLog: Logger,
-  opts: { tmpRoot?: string } = {},
+  opts: { tmpRoot?: string; run?: Runner } = {},
 ): Promise<RunningBackup> {
   addSecret(toolLog, creds.password);
   const tool = config.backup.tool;
@@ -54,7 +55,7 @@ export async function startBackup(
     const result: ToolResult = { ok: false, exitCode: null, signal: null, completedOk: false, message };
     return { format: formatOf(tool), stdout: Readable.from([]), done: Promise.resolve(result), kill: () => undefined, pid: undefined };
   }
-  return spawnTool(tool, argv, workDir, toolLog, creds.password);
+  return spawnTool(tool, argv, workDir, toolLog, creds.password, opts.run ?? execa);
 }
 
 // A detached tool outlives us unless told: one 'exit' listener (not one per run, which would
@@ -94,11 +95,17 @@ function logBackpressure(toolLog: Logger, stderr: Readable): () => void {
   };
 }
 
-function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logger, password: string): RunningBackup {
-  toolLog.info(`starting ${argv.command} ${argv.args.join(' ')}`);
-  // detached: the tool leads its own process group, so kill() also reaches its children
-  // (innobackupex runs xtrabackup beneath it).
-  const child = execa(argv.command, argv.args, {
+/** What one run shares between its steps: whether the tool has finished, the pending SIGKILL. */
+interface RunState {
+  readonly pid: number | undefined;
+  finished: boolean;
+  killTimer?: NodeJS.Timeout;
+}
+
+// detached: the tool leads its own process group, so kill() also reaches its children
+// (innobackupex runs xtrabackup beneath it).
+function launchTool(argv: ToolArgv, workDir: string, run: Runner) {
+  return run(argv.command, argv.args, {
     cwd: workDir,
     stdin: 'ignore',
     stdout: 'pipe',
@@ -108,22 +115,22 @@ function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logge
     detached: true,
     cleanup: false,
   });
-  const pid = child.pid;
-  let finished = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    if (pid === undefined || finished) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // ESRCH: the whole group is gone already.
-    }
-  };
-  const forgetOnExit = killOnProcessExit(() => signalGroup('SIGKILL'));
+}
+type ToolChild = ReturnType<typeof launchTool>;
 
-  const log = new StderrLog((line) => toolLog.info(line));
+function signalGroup(run: RunState, signal: NodeJS.Signals): void {
+  if (run.pid === undefined || run.finished) return;
+  try {
+    process.kill(-run.pid, signal);
+  } catch {
+    // ESRCH: the whole group is gone already.
+  }
+}
+
+/** Resolves once the tool's stderr has ended, every line of it passed to `log`. */
+function drainStderr(child: ToolChild, log: StderrLog, toolLog: Logger): Promise<void> {
   const holdForLog = logBackpressure(toolLog, child.stderr);
-  const stderrDrained = new Promise<void>((resolve) => {
+  return new Promise<void>((resolve) => {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
       log.push(text);
@@ -133,7 +140,11 @@ function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logge
     child.stderr.once('close', resolve);
     child.stderr.once('error', () => resolve());
   });
-  const exited = new Promise<ToolExit>((resolve) => {
+}
+
+/** How the tool ended, or why it never started. */
+function toolExit(child: ToolChild, pid: number | undefined): Promise<ToolExit> {
+  return new Promise<ToolExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ exitCode: code, signal }));
     void child.then((r) => {
       if (pid !== undefined) return resolve({ exitCode: r.exitCode ?? null, signal: r.signal ?? null });
@@ -141,41 +152,66 @@ function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logge
       resolve({ exitCode: null, signal: null, spawnError: { code, message: r.originalMessage ?? r.shortMessage ?? 'spawn failed' } });
     });
   });
+}
 
-  const done = (async (): Promise<ToolResult> => {
-    let exit: ToolExit = { exitCode: null, signal: null };
-    try {
-      exit = await exited;
-      const linger = setTimeout(() => {
-        signalGroup('SIGKILL');
-        child.stderr.destroy();
-      }, STDERR_LINGER_MS);
-      await stderrDrained;
-      clearTimeout(linger);
-      log.end();
-    } catch (err) {
-      toolLog.error(`waiting for ${tool}: ${errorMessage(err)}`);
-    } finally {
-      finished = true;
-      if (killTimer) clearTimeout(killTimer);
-      forgetOnExit();
-    }
-    await rm(workDir, { recursive: true, force: true }).catch((err: unknown) =>
-      toolLog.warn(`could not remove ${workDir}: ${errorMessage(err)}`),
-    );
-    const result = judgeResult(tool, argv.command, exit, log.lastLines());
-    result.message = redact(result.message, [password]);
-    if (result.ok) toolLog.info(result.message);
-    else toolLog.error(result.message);
-    return result;
-  })();
+interface RunParts {
+  tool: string;
+  argv: ToolArgv;
+  workDir: string;
+  toolLog: Logger;
+  password: string;
+  child: ToolChild;
+  log: StderrLog;
+  stderrDrained: Promise<void>;
+  exited: Promise<ToolExit>;
+  forgetOnExit: () => void;
+}
+
+/** Waits for the tool and its stderr, removes its scratch space, judges and logs the result. */
+async function finishRun(run: RunState, p: RunParts): Promise<ToolResult> {
+  let exit: ToolExit = { exitCode: null, signal: null };
+  try {
+    exit = await p.exited;
+    const linger = setTimeout(() => {
+      signalGroup(run, 'SIGKILL');
+      p.child.stderr.destroy();
+    }, STDERR_LINGER_MS);
+    await p.stderrDrained;
+    clearTimeout(linger);
+    p.log.end();
+  } catch (err) {
+    p.toolLog.error(`waiting for ${p.tool}: ${errorMessage(err)}`);
+  } finally {
+    run.finished = true;
+    if (run.killTimer) clearTimeout(run.killTimer);
+    p.forgetOnExit();
+  }
+  await rm(p.workDir, { recursive: true, force: true }).catch((err: unknown) =>
+    p.toolLog.warn(`could not remove ${p.workDir}: ${errorMessage(err)}`),
+  );
+  const result = judgeResult(p.tool, p.argv.command, exit, p.log.lastLines());
+  result.message = redact(result.message, [p.password]);
+  if (result.ok) p.toolLog.info(result.message);
+  else p.toolLog.error(result.message);
+  return result;
+}
+
+function spawnTool(tool: string, argv: ToolArgv, workDir: string, toolLog: Logger, password: string, run: Runner): RunningBackup {
+  toolLog.info(`starting ${argv.command} ${argv.args.join(' ')}`);
+  const child = launchTool(argv, workDir, run);
+  const state: RunState = { pid: child.pid, finished: false };
+  const forgetOnExit = killOnProcessExit(() => signalGroup(state, 'SIGKILL'));
+  const log = new StderrLog((line) => toolLog.info(line));
+  const stderrDrained = drainStderr(child, log, toolLog);
+  const exited = toolExit(child, state.pid);
+  const done = finishRun(state, { tool, argv, workDir, toolLog, password, child, log, stderrDrained, exited, forgetOnExit });
 
   const kill = (): void => {
-    if (finished || pid === undefined) return;
-    toolLog.warn(`stopping ${tool} (pid ${pid})`);
-    signalGroup('SIGTERM');
-    killTimer ??= setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
+    if (state.finished || state.pid === undefined) return;
+    toolLog.warn(`stopping ${tool} (pid ${state.pid})`);
+    signalGroup(state, 'SIGTERM');
+    state.killTimer ??= setTimeout(() => signalGroup(state, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
 
-  return { format: argv.format, stdout: holdOutput(child.stdout), done, kill, pid };
+  return { format: argv.format, stdout: holdOutput(child.stdout), done, kill, pid: state.pid };
 }

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
+import type { StreamFormat } from '../protocol/streamFormat.js';
 
-/** What the tool writes on stdout: innobackupex streams tar, the others only xbstream. */
-export type StreamFormat = 'tar' | 'xbstream';
-
+/** The database account the backup tool logs in as (armed by the snapshot plugin). */
 export interface Credentials {
   user: string;
   password: string;

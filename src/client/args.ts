@@ -29,7 +29,7 @@ function usage(message: string): ExitError {
   return new ExitError(`socket-copy: ${message}`, ExitCode.usage);
 }
 
-export function tokenize(argv: readonly string[]): Parsed {
+function tokenize(argv: readonly string[]): Parsed {
   const opts = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];

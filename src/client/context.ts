@@ -1,14 +1,7 @@
-import type { Writable } from 'node:stream';
-import type { AppConfig } from '../config/appConfig.js';
 import type { ZrmConf } from '../config/zrmConf.js';
-import type { Logger } from '../logging/logger.js';
+import type { PluginContext } from '../process/pluginContext.js';
 
-export interface CopyContext {
-  env: NodeJS.ProcessEnv;
-  config: AppConfig;
-  logger: Logger;
-  stdout: Writable;
-  stderr: Writable;
+export interface CopyContext extends PluginContext {
   /** ZRM's settings; read from $ZRM_CONF when not given. */
   zrmConf?: ZrmConf;
 }

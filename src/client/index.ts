@@ -40,7 +40,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
   }
   if (srcLocal && !dstLocal) {
     const conv = await open(ctx, conf, req.destinationHost ?? '', 'copy to', req.destinationDirectory);
-    const r = await sendFile(conv, req.sourceFile);
+    const r = await sendFile(conv, req.sourceFile, ctx.run);
     await printLines(ctx.stdout, [...r.lines, `sent ${r.bytes} bytes of ${req.sourceFile} to ${req.destinationHost}:${req.destinationDirectory}`]);
     return 0;
   }
@@ -52,7 +52,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
     return exchangeStatus(conv, `${remoteFor(src, conf, ctx.config).port}\n`, ctx, 'copy between');
   }
   await requireLocalDir(req.destinationDirectory);
-  const tar = startTarCreate(dirname(req.sourceFile), [basename(req.sourceFile)]);
+  const tar = startTarCreate(dirname(req.sourceFile), [basename(req.sourceFile)], { run: ctx.run });
   const r = await receiveIntoDir(tar.stdout, 'tar', req.destinationDirectory, {
     allowEmpty: true,
     beforePublish: async () => {

@@ -14,7 +14,7 @@ import type { Remote } from './context.js';
 export type Spoken = 'v2' | 'legacy';
 
 /** How long "this server speaks only 1.8b5" is believed before v2 is tried again. */
-export const LEGACY_MEMORY_SECONDS = 3600;
+const LEGACY_MEMORY_SECONDS = 3600;
 
 export interface PeerMemory {
   recall(remote: Remote): Promise<Spoken | null>;

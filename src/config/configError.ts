@@ -9,7 +9,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-export function describeProblem(p: ConfigProblem): string {
+function describeProblem(p: ConfigProblem): string {
   const where = !p.line ? p.file : `${p.file}:${p.line}`;
   return `${where}: ${p.section === undefined ? '' : `[${p.section}] `}${p.message}`;
 }

@@ -7,7 +7,6 @@ import type { AppConfig } from './appConfig.js';
 // relay-log, InnoDB and temp directories as the server's my.cnf sets them (read the way the
 // backup tool reads it), plus ZRM's default backup directory, where create-link makes ZRM_LINKS.
 
-export const AUTO_ROOTS = 'auto';
 /** ZRM's default `destination`: <it>/<backup set>/<timestamp>/ZRM_LINKS on the database host. */
 export const ZRM_BACKUP_DIR = '/var/lib/mysql-zrm';
 const DEFAULT_DATADIR = '/var/lib/mysql';

@@ -3,7 +3,7 @@ import { BlockList, isIP } from 'node:net';
 import { ExitCode, ExitError } from '../errors.js';
 
 /** An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d: compare it as IPv4. */
-export function plainAddress(address: string): string {
+function plainAddress(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m?.[1] ?? address;
 }

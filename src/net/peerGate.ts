@@ -9,7 +9,7 @@ import { addressAllowed } from './cidr.js';
  * Accept=yes); xinetd's REMOTE_HOST only when stdin is no socket; undefined when neither
  * (a pipe from a local user, not a network client).
  */
-export function peerAddress(input: Readable, env: NodeJS.ProcessEnv, network = input instanceof Socket): string | undefined {
+function peerAddress(input: Readable, env: NodeJS.ProcessEnv, network = input instanceof Socket): string | undefined {
   // Node gives a pipe on stdin as a net.Socket too: only a real socket (fstat) has a peer. A
   // Unix-domain socket has no peer address (a local process, like a pipe); so has a TCP socket
   // whose peer is already gone (getpeername fails), and then nothing can flow to it anyway.

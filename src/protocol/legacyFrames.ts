@@ -10,7 +10,7 @@ import { uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from 
 export const LEGACY_CHUNK = 10240;
 
 /** A frame of 10240 bytes is 14112 bytes of text; anything near this limit is not our peer. */
-export const LEGACY_MAX_FRAME = 1024 * 1024;
+const LEGACY_MAX_FRAME = 1024 * 1024;
 
 function frameLength(chunkLength: number): number {
   return 4 + uuencodedLength(chunkLength);
@@ -165,7 +165,7 @@ export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Bu
  * A well-formed frame whose bytes are text, not a tar header: any 1.8b5 receiver feeds it to
  * `tar -x`, which fails ("This does not look like a tar archive" / "Skipping to next header").
  */
-export const LEGACY_FAILURE_TEXT = 'ZRM-INNOBACKUPEX: THE SERVER FAILED; THIS STREAM IS NOT A BACKUP. SEE THE SERVER LOG.\n';
+const LEGACY_FAILURE_TEXT = 'ZRM-INNOBACKUPEX: THE SERVER FAILED; THIS STREAM IS NOT A BACKUP. SEE THE SERVER LOG.\n';
 
 export function legacyFailureFrame(): Buffer {
   const junk = Buffer.alloc(1024);

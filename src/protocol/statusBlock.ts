@@ -3,7 +3,7 @@
 import { ProtocolError } from '../errors.js';
 import type { StreamReader } from './streamReader.js';
 
-export const DEFAULT_MAX_STATUS_LINES = 100000;
+const DEFAULT_MAX_STATUS_LINES = 100000;
 
 /**
  * Each entry is one line, as Perl's list of `command` output lines: one trailing '\n' is

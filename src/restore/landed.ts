@@ -10,7 +10,7 @@ import { prepareBackup } from './prepare.js';
 // and, when asked to, prepares it right there, so what ZRM stores is ready to copy back.
 
 /** ZRM backup-set key (mysql-zrm.conf) that asks for a prepare on landing; wins over [client] prepare. */
-export const ZRM_PREPARE_KEY = 'innobackupex-prepare';
+const ZRM_PREPARE_KEY = 'innobackupex-prepare';
 
 export function wantsPrepare(config: AppConfig, zrmConf: ZrmConf | undefined): boolean {
   const v = zrmConf?.get(ZRM_PREPARE_KEY)?.trim().toLowerCase();

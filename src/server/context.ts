@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AppConfig } from '../config/appConfig.js';
 import type { Logger } from '../logging/logger.js';
+import type { Runner } from '../process/runner.js';
 import type { StreamReader } from '../protocol/streamReader.js';
 import type { RequestHeader } from '../protocol/request.js';
 
@@ -20,6 +21,8 @@ export interface ServerDeps {
   env: NodeJS.ProcessEnv;
   /** Who connected, for the log. */
   peer: string;
+  /** Starts the backup tool, tar and a configured snapshot plugin; execa when absent. */
+  run?: Runner;
 }
 
 /** One request being served: everything an action needs. */

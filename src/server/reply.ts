@@ -1,6 +1,6 @@
 import { writeAll } from '../protocol/io.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
-import type { Session, WireProtocol } from './context.js';
+import type { Outcome, Session, WireProtocol } from './context.js';
 import type { Writable } from 'node:stream';
 
 /** v2 only: the line that answers the request header. */
@@ -16,6 +16,16 @@ export async function sendV2Greeting(s: Session, detail: string): Promise<void> 
 export async function sendV2Error(to: { protocol: WireProtocol | undefined; output: Writable }, message: string): Promise<void> {
   if (to.protocol !== 'v2') return;
   await writeAll(to.output, `ERROR ${message.replace(/[\r\n]+/g, ' ')}\n`);
+}
+
+/**
+ * Refuses a request that has not started its data: logged, told to a v2 client as an `ERROR`
+ * line. A 1.8b5 client cannot hear an error: it gets an empty stream, which our own client rejects.
+ */
+export async function refuseRequest(s: Session, message: string): Promise<Outcome> {
+  s.deps.logger.error(message);
+  await sendV2Error(s, message);
+  return { ok: false, detail: message };
 }
 
 export async function sendStatus(s: Session, ok: boolean, lines: readonly string[]): Promise<void> {

@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
 import { ExitError, errorMessage } from '../errors.js';
-import type { AppConfig } from '../config/appConfig.js';
-import { addSecret, type Logger } from '../logging/logger.js';
+import { addSecret } from '../logging/logger.js';
+import type { PluginContext } from '../process/pluginContext.js';
 import type { SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
 import { armState, disarmState, ensureStateDir } from './state.js';
@@ -14,22 +13,15 @@ import { requireZrmConf } from './zrmConfFile.js';
 // the state the socket server reads. No sleeps: ZRM runs create-snapshot while it holds
 // FLUSH TABLES WITH READ LOCK, so every second here stalls the database's writes.
 
-export interface LocalContext {
-  env: NodeJS.ProcessEnv;
-  config: AppConfig;
-  logger: Logger;
-  stdout: Writable;
-}
-
 /**
  * The mount point ZRM is told: the old plugin's value, exactly. It is only a label to ZRM (it
  * passes it back as --directory, which we ignore); our credentials live in the state directory.
  * Saying what ZRM always heard keeps whatever ZRM does with it (on either host) unchanged.
  */
-export const REPORTED_MOUNT_POINT = '/tmp/zrm-innosnap';
+const REPORTED_MOUNT_POINT = '/tmp/zrm-innosnap';
 
 /** Pretends D is on a volume. */
-async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise<void> {
+async function getVmDeviceDetails(directory: string, ctx: PluginContext): Promise<void> {
   let st;
   try {
     st = await stat(directory);
@@ -47,7 +39,7 @@ async function getVmDeviceDetails(directory: string, ctx: LocalContext): Promise
   );
 }
 
-async function mount(ctx: LocalContext, run: RunKey): Promise<void> {
+async function mount(ctx: PluginContext, run: RunKey): Promise<void> {
   const conf = await requireZrmConf(ctx.env, 'read the database credentials');
   const user = conf.get('user') ?? '';
   if (user === '') throw new ExitError(`ZRM_CONF ${ctx.env.ZRM_CONF} has no user: cannot arm the backup`);
@@ -61,12 +53,12 @@ async function mount(ctx: LocalContext, run: RunKey): Promise<void> {
 }
 
 /** Which run this call belongs to: from the settings ZRM forwarded (none: the unnamed run). */
-async function runOf(ctx: LocalContext): Promise<RunKey> {
+async function runOf(ctx: PluginContext): Promise<RunKey> {
   if (!ctx.env.ZRM_CONF) return ANONYMOUS_RUN;
   return runKeyFrom(await requireZrmConf(ctx.env, 'read the backup set'));
 }
 
-export async function runLocalAction(args: SnapshotArgs, ctx: LocalContext): Promise<void> {
+export async function runLocalAction(args: SnapshotArgs, ctx: PluginContext): Promise<void> {
   const dir = ctx.config.state.dir;
   const { logger } = ctx;
   switch (args.action) {

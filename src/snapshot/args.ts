@@ -3,7 +3,7 @@ import { ExitCode, ExitError } from '../errors.js';
 // The snapshot plugin's command line, as ZRM and the socket server pass it (PROTOCOL.md §2).
 // Parsed by hand: the plugin must never print commander's help or accept options ZRM does not send.
 
-export const SNAPSHOT_ACTIONS = [
+const SNAPSHOT_ACTIONS = [
   'get-vm-device-details',
   'create-snapshot',
   'mount',
@@ -12,7 +12,7 @@ export const SNAPSHOT_ACTIONS = [
 ] as const;
 export type SnapshotAction = (typeof SNAPSHOT_ACTIONS)[number];
 
-export const SNAPSHOT_OPTIONS = ['action', 'directory', 'host', 'sname', 'dev', 'fstype', 'size'] as const;
+const SNAPSHOT_OPTIONS = ['action', 'directory', 'host', 'sname', 'dev', 'fstype', 'size'] as const;
 export type SnapshotOption = (typeof SNAPSHOT_OPTIONS)[number];
 
 /** Options an action cannot do without (beyond --action). */

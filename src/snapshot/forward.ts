@@ -1,8 +1,6 @@
 import { open, rm } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
-import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
+import type { PluginContext } from '../process/pluginContext.js';
 import { forwardedParameters, type SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';
 import { RUN_KEYS } from './runKey.js';
@@ -12,7 +10,7 @@ import { requireZrmConf } from './zrmConfFile.js';
 // With --host the plugin does not act locally: like ZRM's SnapshotCommon it asks the copy plugin
 // to have the socket server on that host run the same action there (PROTOCOL.md §2).
 
-export const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl';
+const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl';
 
 /**
  * ZRM_CONF keys to forward besides user and password, which the copy plugin always adds: the
@@ -20,24 +18,16 @@ export const DEFAULT_COPY_PLUGIN = '/usr/share/mysql-zrm/plugins/socket-copy.pal
  */
 const FORWARDED_KEYS: readonly string[] = RUN_KEYS;
 
-export interface ForwardContext {
-  env: NodeJS.ProcessEnv;
-  logger: Logger;
-  stdout: Writable;
-  stderr: Writable;
-  /** Our settings: given, our own copy plugin runs in this process instead of a new one. */
-  config?: AppConfig;
-}
-
 interface CopyPluginRun {
   failed: boolean;
   why: string;
 }
 
 /** Spawns the configured copy plugin (anyone's) and relays its output byte for byte. */
-async function spawnCopyPlugin(copyPlugin: string, argv: string[], env: NodeJS.ProcessEnv, ctx: ForwardContext): Promise<CopyPluginRun> {
-  const { execa } = await import('execa');
-  const result = await execa(copyPlugin, argv, {
+async function spawnCopyPlugin(copyPlugin: string, argv: string[], env: NodeJS.ProcessEnv, ctx: PluginContext): Promise<CopyPluginRun> {
+  // Loaded only here: a plugin acting locally never starts a program.
+  const run = ctx.run ?? (await import('execa')).execa;
+  const result = await run(copyPlugin, argv, {
     env,
     extendEnv: false,
     stdin: 'ignore',
@@ -66,7 +56,7 @@ async function writeKeyList(path: string, keys: readonly string[]): Promise<void
   }
 }
 
-export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Promise<void> {
+export async function forwardToHost(args: SnapshotArgs, ctx: PluginContext): Promise<void> {
   const host = args.options.get('host') ?? '';
   if (host === '') throw new ExitError('--host is empty');
   const params = forwardedParameters(args);
@@ -79,8 +69,9 @@ export async function forwardToHost(args: SnapshotArgs, ctx: ForwardContext): Pr
     const argv = ['--snapshot-command', '--host', host, '--snapshot-parameters', params];
     const env = { ...ctx.env, SNAPSHOT_CONF: keyList };
     let run: CopyPluginRun;
-    if (ctx.config && (await isOurCopyPlugin(copyPlugin))) {
-      const code = await runCopyPluginInProcess(argv, { env, config: ctx.config, logger: ctx.logger, stdout: ctx.stdout, stderr: ctx.stderr });
+    // Our own copy plugin runs in this process instead of a new one.
+    if (await isOurCopyPlugin(copyPlugin)) {
+      const code = await runCopyPluginInProcess(argv, { env, config: ctx.config, logger: ctx.logger, stdout: ctx.stdout, stderr: ctx.stderr, run: ctx.run });
       run = { failed: code !== 0, why: `exit status ${code}` };
     } else {
       run = await spawnCopyPlugin(copyPlugin, argv, env, ctx);

@@ -3,10 +3,8 @@
 // forwarded call's time): the same code, so the same request goes on the wire.
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Writable } from 'node:stream';
-import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
+import type { PluginContext } from '../process/pluginContext.js';
 import { writeAll } from '../protocol/io.js';
 
 const OUR_COPY_PLUGIN = 'socket-copy.palomino.pl';
@@ -37,19 +35,11 @@ export async function isOurCopyPlugin(copyPlugin: string): Promise<boolean> {
   return !(first.startsWith('#!') && first.includes('perl'));
 }
 
-export interface InProcessCopy {
-  env: NodeJS.ProcessEnv;
-  config: AppConfig;
-  logger: Logger;
-  stdout: Writable;
-  stderr: Writable;
-}
-
 /**
  * Runs our copy plugin with `argv` here, as if spawned with `ctx.env`: its output goes to
  * ctx.stdout / ctx.stderr, a failure is one line on stderr. Resolves to its exit status.
  */
-export async function runCopyPluginInProcess(argv: readonly string[], ctx: InProcessCopy): Promise<number> {
+export async function runCopyPluginInProcess(argv: readonly string[], ctx: PluginContext): Promise<number> {
   // Loaded only here: a snapshot plugin acting locally never needs the client's code.
   const { runCopyPlugin } = await import('../client/index.js');
   try {

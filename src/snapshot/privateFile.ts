@@ -87,7 +87,7 @@ export async function removePrivateFile(dir: string, name: string): Promise<void
 }
 
 /** Clock skew tolerated between a stamp and now; beyond it a future stamp is stale. */
-export const FUTURE_SKEW_SECONDS = 300;
+const FUTURE_SKEW_SECONDS = 300;
 
 /** Why a stamp is stale (too old, or from the future), or null when it is fresh. */
 export function staleness(stampedAt: Date, maxAgeSeconds: number, now: Date): string | null {

@@ -8,7 +8,7 @@ import { describeRun, sameRun, type RunKey } from './runKey.js';
 // gives it back. A second run is refused clearly instead of silently disarming the first (which
 // then copied live InnoDB files and called it a backup). File `lock`: epoch, set, destination.
 
-export const LOCK_FILE = 'lock';
+const LOCK_FILE = 'lock';
 
 interface Lock {
   run: RunKey;
@@ -26,7 +26,7 @@ async function readLock(dir: string): Promise<Lock | null> {
 }
 
 /** Another run's fresh lock, or null when `run` may go ahead (free, stale, or its own). */
-export async function otherRunHolding(dir: string, run: RunKey, maxAgeSeconds: number, logger: Logger, now = new Date()): Promise<Lock | null> {
+async function otherRunHolding(dir: string, run: RunKey, maxAgeSeconds: number, logger: Logger, now = new Date()): Promise<Lock | null> {
   const lock = await readLock(dir);
   if (lock === null || sameRun(lock.run, run)) return null;
   const stale = staleness(lock.takenAt, maxAgeSeconds, now);

@@ -1,7 +1,5 @@
-import type { Writable } from 'node:stream';
 import { errorMessage } from '../errors.js';
-import type { AppConfig } from '../config/appConfig.js';
-import type { Logger } from '../logging/logger.js';
+import type { PluginContext } from '../process/pluginContext.js';
 import { describeArgs, parseSnapshotArgs, type SnapshotArgs } from './args.js';
 import { runLocalAction } from './actions.js';
 import { forwardToHost } from './forward.js';
@@ -10,13 +8,7 @@ import { writeAll } from '../protocol/io.js';
 // The snapshot plugin ZRM runs as inno-snapshot.pl (PROTOCOL.md §2). Returns the exit status;
 // every failure is one line on stderr and status 1, which ZRM treats as a failed step.
 
-export interface SnapshotContext {
-  env: NodeJS.ProcessEnv;
-  config: AppConfig;
-  logger: Logger;
-  stdout: Writable;
-  stderr: Writable;
-}
+export type SnapshotContext = PluginContext;
 
 const NAME = 'inno-snapshot';
 

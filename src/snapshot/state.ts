@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ExitError, errorMessage } from '../errors.js';
+import type { Credentials } from '../backupTool/types.js';
 import type { Logger } from '../logging/logger.js';
 import { readPrivateLines, removePrivateFile, staleness, writePrivateLines } from './privateFile.js';
 import { ANONYMOUS_RUN, describeRun, sameRun, type RunKey } from './runKey.js';
@@ -12,11 +13,6 @@ export { ensureStateDir } from './stateDir.js';
 // runKey.ts) line 4 the backup set and line 5 the destination of the run that armed it.
 
 export const STATE_FILE = 'running';
-
-export interface Credentials {
-  user: string;
-  password: string;
-}
 
 export interface ArmedState extends Credentials {
   armedAt: Date;

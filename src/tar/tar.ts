@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { holdOutput } from '../process/holdOutput.js';
+import type { Runner } from '../process/runner.js';
 
 // GNU tar, always through an argv array. `-h` on create: ZRM's ZRM_LINKS directory holds
 // symbolic links into the data directory and the copy must carry the files they point to.
@@ -21,8 +22,8 @@ export interface TarProcess {
 }
 export type TarExtractProcess = ResultPromise<{ stdin: 'pipe'; stdout: 'ignore'; stderr: 'pipe'; reject: false }>;
 
-export function startTarCreate(dir: string, names: readonly string[], opts: { cwd?: string } = {}): TarProcess {
-  const done = execa('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', ...names], {
+export function startTarCreate(dir: string, names: readonly string[], opts: { cwd?: string; run?: Runner } = {}): TarProcess {
+  const done = (opts.run ?? execa)('tar', ['--same-owner', '-c', '-p', '-h', '-C', dir, '--', ...names], {
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -38,8 +39,8 @@ export function startTarCreate(dir: string, names: readonly string[], opts: { cw
  * names fed NUL-separated on stdin and taken verbatim (a name may start with '-' or hold a
  * newline). `-h` still follows links, so a link's name carries its target's data.
  */
-export function startTarCreateFromList(dir: string, files: readonly string[]): TarProcess {
-  const done = execa('tar', ['--same-owner', '-c', '-p', '-h', '--no-recursion', '-C', dir, '--null', '--verbatim-files-from', '-T', '-'], {
+export function startTarCreateFromList(dir: string, files: readonly string[], run: Runner = execa): TarProcess {
+  const done = run('tar', ['--same-owner', '-c', '-p', '-h', '--no-recursion', '-C', dir, '--null', '--verbatim-files-from', '-T', '-'], {
     input: Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8'),
     stdout: 'pipe',
     stderr: 'pipe',
@@ -50,8 +51,8 @@ export function startTarCreateFromList(dir: string, files: readonly string[]): T
   return { stdout: holdOutput(done.stdout), done, kill: () => done.kill() };
 }
 
-export function startTarExtract(destDir: string): TarExtractProcess {
-  return execa('tar', ['--same-owner', '-x', '-i', '-p', '-C', destDir], {
+export function startTarExtract(destDir: string, run: Runner = execa): TarExtractProcess {
+  return run('tar', ['--same-owner', '-x', '-i', '-p', '-C', destDir], {
     stdin: 'pipe',
     stdout: 'ignore',
     stderr: 'pipe',

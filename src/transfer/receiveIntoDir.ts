@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { StreamFormat } from '../backupTool/types.js';
+import type { StreamFormat } from '../protocol/streamFormat.js';
 import { ExitError, IntegrityError, errorMessage } from '../errors.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';

@@ -75,6 +75,101 @@ export async function* parseXbstream(source: AsyncIterable<Buffer>, opts: ParseO
   }
 }
 
+function truncatedAt(at: number, what: string): IntegrityError {
+  return new IntegrityError(`xbstream truncated: input ends inside the ${what} of the chunk at byte ${at}`);
+}
+
+/** Exactly `n` more bytes of the chunk starting at byte `at`, or an error naming `what` is cut. */
+async function need(reader: ByteReader, at: number, n: number, what: string): Promise<Buffer> {
+  if (!(await reader.ensure(n))) throw truncatedAt(at, what);
+  return reader.take(n);
+}
+
+interface ChunkHead {
+  flags: number;
+  type: number;
+  /** A type we read; an unknown one is skippable (its ignorable flag set). */
+  known: boolean;
+  path: string;
+}
+
+/** The fixed header and the path of the chunk at `at`; undefined at a clean end between chunks. */
+async function readChunkHead(reader: ByteReader, at: number): Promise<ChunkHead | undefined> {
+  if (!(await reader.ensure(FIXED_HEADER_LEN))) {
+    if (reader.available === 0) return undefined; // a clean end, between chunks
+    await need(reader, at, FIXED_HEADER_LEN, 'header');
+  }
+  const head = reader.take(FIXED_HEADER_LEN);
+  if (!head.subarray(0, MAGIC.length).equals(MAGIC)) {
+    throw new IntegrityError(`xbstream: bad chunk magic at byte ${at}`);
+  }
+  const flags = head[8] as number;
+  const type = head[9] as number;
+  const known = type === TYPE_PAYLOAD || type === TYPE_SPARSE || type === TYPE_EOF;
+  if (!known && !(flags & FLAG_IGNORABLE)) {
+    throw new IntegrityError(`xbstream: unknown chunk type 0x${type.toString(16)} at byte ${at}`);
+  }
+  const pathLen = head.readUInt32LE(10);
+  if (pathLen === 0) throw new IntegrityError(`xbstream: chunk at byte ${at} has an empty path`);
+  if (pathLen >= MAX_PATH_LEN) {
+    throw new IntegrityError(`xbstream: chunk at byte ${at} has a path of ${pathLen} bytes`);
+  }
+  const path = decodePath(await need(reader, at, pathLen, 'path'), at);
+  return { flags, type, known, path };
+}
+
+interface PayloadHead {
+  length: number;
+  offset: bigint;
+  stored: number;
+  rawMap: Buffer;
+}
+
+/** The sparse map (if any) and payload header, bounded before a byte of the payload is read. */
+async function readPayloadHead(reader: ByteReader, at: number, h: ChunkHead, maxBytes: number): Promise<PayloadHead> {
+  const { path } = h;
+  // Unknown (skippable) types are read with the payload layout, as the reference does.
+  const mapCount = h.type === TYPE_SPARSE ? (await need(reader, at, SPARSE_COUNT_LEN, 'sparse map size')).readUInt32LE(0) : 0;
+  const ph = await need(reader, at, PAYLOAD_HEADER_LEN, 'payload header');
+  const length64 = ph.readBigUInt64LE(0);
+  const offset = ph.readBigUInt64LE(8);
+  const stored = ph.readUInt32LE(16);
+  if (length64 > BigInt(maxBytes)) {
+    throw new IntegrityError(`xbstream: chunk at byte ${at} (${path}) declares ${length64} bytes, over the ${maxBytes} limit`);
+  }
+  // Bounded before a byte of it is read: by size, and by the payload it has to place (every
+  // entry but a trailing hole carries data).
+  if (mapCount * SPARSE_ENTRY_LEN > MAX_SPARSE_MAP_BYTES) {
+    throw new IntegrityError(
+      `xbstream: chunk at byte ${at} (${path}) declares a sparse map of ${mapCount} entries, over the ${MAX_SPARSE_MAP_BYTES / SPARSE_ENTRY_LEN} limit`,
+    );
+  }
+  if (mapCount > length64 + 1n) {
+    throw new IntegrityError(`xbstream: chunk at byte ${at} (${path}) declares a sparse map of ${mapCount} entries for ${length64} payload bytes`);
+  }
+  const rawMap = await need(reader, at, mapCount * SPARSE_ENTRY_LEN, 'sparse map');
+  return { length: Number(length64), offset, stored, rawMap };
+}
+
+/**
+ * The payload piece by piece, its checksum (over map and payload) computed as each piece
+ * arrives. A skippable chunk's payload is read past and not kept.
+ */
+async function readPayload(reader: ByteReader, at: number, p: PayloadHead, keep: boolean): Promise<{ pieces: Buffer[]; crc: number }> {
+  const pieces: Buffer[] = [];
+  let crc = crc32(p.rawMap);
+  for (let left = p.length; left > 0; ) {
+    if (!(await reader.ensure(1))) throw truncatedAt(at, 'payload');
+    const piece = reader.takeSome(left);
+    if (keep) {
+      crc = crc32(piece, crc);
+      pieces.push(piece);
+    }
+    left -= piece.length;
+  }
+  return { pieces, crc };
+}
+
 /**
  * As parseXbstream, without joining each payload into one buffer: a 10 MiB chunk arrives in
  * ~160 pieces, and copying them together costs a full extra pass and 10 MiB of garbage.
@@ -88,83 +183,28 @@ export async function* parseXbstreamPieces(
   try {
     for (;;) {
       const at = reader.position;
-      const truncated = (what: string): IntegrityError =>
-        new IntegrityError(`xbstream truncated: input ends inside the ${what} of the chunk at byte ${at}`);
-      const need = async (n: number, what: string): Promise<Buffer> => {
-        if (!(await reader.ensure(n))) throw truncated(what);
-        return reader.take(n);
-      };
-
-      if (!(await reader.ensure(FIXED_HEADER_LEN))) {
-        if (reader.available === 0) return; // a clean end, between chunks
-        await need(FIXED_HEADER_LEN, 'header');
-      }
-      const head = reader.take(FIXED_HEADER_LEN);
-      if (!head.subarray(0, MAGIC.length).equals(MAGIC)) {
-        throw new IntegrityError(`xbstream: bad chunk magic at byte ${at}`);
-      }
-      const flags = head[8] as number;
-      const type = head[9] as number;
-      const known = type === TYPE_PAYLOAD || type === TYPE_SPARSE || type === TYPE_EOF;
-      if (!known && !(flags & FLAG_IGNORABLE)) {
-        throw new IntegrityError(`xbstream: unknown chunk type 0x${type.toString(16)} at byte ${at}`);
-      }
-      const pathLen = head.readUInt32LE(10);
-      if (pathLen === 0) throw new IntegrityError(`xbstream: chunk at byte ${at} has an empty path`);
-      if (pathLen >= MAX_PATH_LEN) {
-        throw new IntegrityError(`xbstream: chunk at byte ${at} has a path of ${pathLen} bytes`);
-      }
-      const path = decodePath(await need(pathLen, 'path'), at);
-      if (type === TYPE_EOF) {
+      const h = await readChunkHead(reader, at);
+      if (!h) return;
+      const { path, flags } = h;
+      if (h.type === TYPE_EOF) {
         yield { kind: 'eof', path, flags };
         continue;
       }
+      const p = await readPayloadHead(reader, at, h, maxBytes);
+      const { pieces, crc } = await readPayload(reader, at, p, h.known);
+      if (!h.known) continue; // skippable: its checksum may cover something we cannot know
 
-      // Unknown (skippable) types are read with the payload layout, as the reference does.
-      const mapCount = type === TYPE_SPARSE ? (await need(SPARSE_COUNT_LEN, 'sparse map size')).readUInt32LE(0) : 0;
-      const ph = await need(PAYLOAD_HEADER_LEN, 'payload header');
-      const length64 = ph.readBigUInt64LE(0);
-      const offset = ph.readBigUInt64LE(8);
-      const stored = ph.readUInt32LE(16);
-      if (length64 > BigInt(maxBytes)) {
-        throw new IntegrityError(`xbstream: chunk at byte ${at} (${path}) declares ${length64} bytes, over the ${maxBytes} limit`);
-      }
-      // Bounded before a byte of it is read: by size, and by the payload it has to place (every
-      // entry but a trailing hole carries data).
-      if (mapCount * SPARSE_ENTRY_LEN > MAX_SPARSE_MAP_BYTES) {
-        throw new IntegrityError(
-          `xbstream: chunk at byte ${at} (${path}) declares a sparse map of ${mapCount} entries, over the ${MAX_SPARSE_MAP_BYTES / SPARSE_ENTRY_LEN} limit`,
-        );
-      }
-      if (mapCount > length64 + 1n) {
-        throw new IntegrityError(`xbstream: chunk at byte ${at} (${path}) declares a sparse map of ${mapCount} entries for ${length64} payload bytes`);
-      }
-      const length = Number(length64);
-      const rawMap = await need(mapCount * SPARSE_ENTRY_LEN, 'sparse map');
-      // The payload piece by piece, its checksum computed as each piece arrives.
-      const pieces: Buffer[] = [];
-      let actual = crc32(rawMap);
-      for (let left = length; left > 0; ) {
-        if (!(await reader.ensure(1))) throw truncated('payload');
-        const piece = reader.takeSome(left);
-        if (known) {
-          actual = crc32(piece, actual);
-          pieces.push(piece);
-        }
-        left -= piece.length;
-      }
-      if (!known) continue; // skippable: its checksum may cover something we cannot know
-
-      if (actual !== stored) {
+      const { length, offset, stored } = p;
+      if (crc !== stored) {
         throw new IntegrityError(
           `xbstream: checksum mismatch in chunk at byte ${at} (${path} offset ${offset}): ` +
-            `stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}`,
+            `stored 0x${stored.toString(16)}, computed 0x${crc.toString(16)}`,
         );
       }
-      if (type === TYPE_PAYLOAD) {
+      if (h.type === TYPE_PAYLOAD) {
         yield { kind: 'payload', path, offset, pieces, length, flags };
       } else {
-        yield { kind: 'sparse', path, offset, pieces, length, map: parseSparseMap(rawMap, length, at), flags };
+        yield { kind: 'sparse', path, offset, pieces, length, map: parseSparseMap(p.rawMap, length, at), flags };
       }
     }
   } finally {

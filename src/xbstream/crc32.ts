@@ -27,9 +27,6 @@ export function crc32Portable(data: Uint8Array, previous = 0): number {
 // @types/node targets 18, which does not declare zlib.crc32: look it up at run time.
 const native = (zlib as unknown as { crc32?: Crc32Fn }).crc32;
 
-/** True when this Node computes CRC-32 natively (zlib.crc32). */
-export const hasNativeCrc32 = typeof native === 'function';
-
 export function crc32(data: Buffer, previous = 0): number {
   if (native) return native(data, previous) >>> 0;
   return crc32Portable(data, previous);

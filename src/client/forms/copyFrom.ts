@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { StreamFormat } from '../../backupTool/types.js';
+import type { StreamFormat } from '../../protocol/streamFormat.js';
 import { ExitError, ProtocolError } from '../../errors.js';
 import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames, type Trailer } from '../../protocol/v2Frames.js';

@@ -4,12 +4,13 @@ import { endWritable } from '../../protocol/io.js';
 import { LegacySender } from '../../protocol/legacyFrames.js';
 import { readStatusBlock } from '../../protocol/statusBlock.js';
 import { V2Sender } from '../../protocol/v2Frames.js';
+import type { Runner } from '../../process/runner.js';
 import { startTarCreate, tarStatus } from '../../tar/tar.js';
 import { awaitServerClose, type Conversation } from '../connection.js';
 
 /** Uploads a tar of `sourceFile` (which must exist here) on an open `copy to` request. */
-export async function sendFile(conv: Conversation, sourceFile: string): Promise<{ bytes: number; lines: string[] }> {
-  const tar = startTarCreate(dirname(sourceFile), [basename(sourceFile)]);
+export async function sendFile(conv: Conversation, sourceFile: string, run?: Runner): Promise<{ bytes: number; lines: string[] }> {
+  const tar = startTarCreate(dirname(sourceFile), [basename(sourceFile)], { run });
   try {
     if (conv.protocol === 'legacy') {
       const sender = new LegacySender(conv.socket);

@@ -13,7 +13,7 @@ export async function runLocalHotcopy(req: Hotcopy, ctx: CopyContext): Promise<n
   if (req.quiet) args.push('--quiet');
   args.push(...req.databases, req.destination);
   const password = req.options.get('password');
-  const r = await execa(bin, args, {
+  const r = await (ctx.run ?? execa)(bin, args, {
     reject: false,
     stdin: 'ignore',
     env: password === undefined ? {} : { MYSQL_PWD: password },

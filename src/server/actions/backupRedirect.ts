@@ -19,7 +19,7 @@ import { scratchPrefix } from '../../backupTool/scratch.js';
  */
 export async function streamBackupTool(s: Session, creds: Credentials): Promise<Outcome> {
   const { config, toolLog } = s.deps;
-  const tool = await startBackup(config, creds, toolLog, { tmpRoot: config.backup.tmpDir });
+  const tool = await startBackup(config, creds, toolLog, { tmpRoot: config.backup.tmpDir, run: s.deps.run });
   try {
     const status =
       s.protocol === 'legacy' && tool.format === 'xbstream'
@@ -50,7 +50,7 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
       await poisonLegacy(s, message);
       return { ok: false, exitCode: result.exitCode, message };
     }
-    const tar = startTarCreate(staging, ['.']);
+    const tar = startTarCreate(staging, ['.'], { run: s.deps.run });
     return await sendStream(s, tar.stdout, () => tarStatus(tar, result.message), () => tar.kill(), { verified: true });
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { readLine } from './extraLines.js';
 import { checkCopyBetween } from '../copyBetweenPolicy.js';
 
 /** Splits the copy-plugin options the client sent, honouring its single quotes (no shell). */
-export function splitQuoted(params: string): string[] {
+function splitQuoted(params: string): string[] {
   const out: string[] = [];
   const re = /'([^']*)'|"([^"]*)"|(\S+)/g;
   for (let m = re.exec(params); m; m = re.exec(params)) out.push(m[1] ?? m[2] ?? m[3] ?? '');

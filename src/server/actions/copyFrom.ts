@@ -1,21 +1,14 @@
 import { basename, normalize } from 'node:path';
-import { writeAll } from '../../protocol/io.js';
 import { describeRun, pathBelongsToRun } from '../../snapshot/runKey.js';
 import { readArmedState } from '../../snapshot/state.js';
 import type { Outcome, Session } from '../context.js';
+import { refuseRequest } from '../reply.js';
 import { streamBackupTool } from './backupRedirect.js';
 import { streamPathAsTar } from './tarSource.js';
 
 /** ZRM's redirect point: `<backup dir>/ZRM_LINKS/.` (or the directory itself). */
-export function isLinksDir(path: string): boolean {
+function isLinksDir(path: string): boolean {
   return basename(normalize(`${path}/`)) === 'ZRM_LINKS';
-}
-
-async function refuse(s: Session, message: string): Promise<Outcome> {
-  s.deps.logger.error(message);
-  if (s.protocol === 'v2') await writeAll(s.output, `ERROR ${message}\n`);
-  // A 1.8b5 client cannot hear an error: it gets an empty stream, which our own client rejects.
-  return { ok: false, detail: message };
 }
 
 /**
@@ -32,13 +25,13 @@ export async function copyFrom(s: Session): Promise<Outcome> {
   const links = isLinksDir(params);
   if (armed && (links || armed.run.set === '')) {
     if (!pathBelongsToRun(params, armed.run)) {
-      return refuse(s, `copy from '${params}' refused: this host is armed for ${describeRun(armed.run)}, and this path is not that run's`);
+      return refuseRequest(s, `copy from '${params}' refused: this host is armed for ${describeRun(armed.run)}, and this path is not that run's`);
     }
     logger.info(`copy from '${params}': snapshot armed at ${armed.armedAt.toISOString()} by ${describeRun(armed.run)}, running ${config.backup.tool}`);
     return streamBackupTool(s, { user: armed.user, password: armed.password });
   }
   if (links) {
-    return refuse(
+    return refuseRequest(
       s,
       `copy from '${params}' refused: no backup run is armed on this host (the snapshot plugin's mount did not run here, ` +
         'or its state expired), and a tar of ZRM_LINKS would copy the live data files, not a backup',

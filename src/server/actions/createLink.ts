@@ -10,7 +10,7 @@ import { readCountedLines } from './extraLines.js';
 export type LinkStep = { kind: 'mkdir'; dir: string } | { kind: 'link'; source: string; target: string };
 
 /** The list ZRM sends: a directory to create, or a `SOURCE TARGET` pair for a symbolic link. */
-export function parseLinkLines(lines: readonly string[]): LinkStep[] {
+function parseLinkLines(lines: readonly string[]): LinkStep[] {
   return lines
     .filter((l) => l.trim() !== '')
     .map((line): LinkStep => {

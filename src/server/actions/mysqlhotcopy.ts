@@ -4,7 +4,7 @@ import { sendV2Error } from '../reply.js';
 import { streamBackupTool } from './backupRedirect.js';
 
 /** The ` --k="v"` options of a mysqlhotcopy request. */
-export function parseHotcopyOptions(params: string): Map<string, string> {
+function parseHotcopyOptions(params: string): Map<string, string> {
   const opts = new Map<string, string>();
   const re = /--([a-z-]+)(?:="([^"]*)"|=(\S*))?/g;
   for (let m = re.exec(params); m; m = re.exec(params)) opts.set(m[1] ?? '', m[2] ?? m[3] ?? '');

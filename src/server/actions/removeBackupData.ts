@@ -7,7 +7,7 @@ import { sendStatus } from '../reply.js';
 import { assertNotRoot } from '../rootGuard.js';
 
 /** What `<N|LINKS|MOUNTS> <dir>` asks to remove, as a pure function of the params. */
-export function parseRemoveParams(params: string): { kind: 'LINKS' | 'MOUNTS' | 'BACKUP'; id?: string; dir: string } {
+function parseRemoveParams(params: string): { kind: 'LINKS' | 'MOUNTS' | 'BACKUP'; id?: string; dir: string } {
   const m = /^(\S+)\s+(\S.*)$/.exec(params.trim());
   if (!m) throw new Error(`expected '<id|LINKS|MOUNTS> <directory>', got '${params}'`);
   const [, what = '', dir = ''] = m;

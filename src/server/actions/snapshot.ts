@@ -39,13 +39,14 @@ async function runInProcess(s: Session, args: string[], conf: string): Promise<P
     logger: s.deps.logger,
     stdout,
     stderr,
+    run: s.deps.run,
   });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
 /** The snapshot plugin [server] snapshot_plugin names, as its own process. */
 async function runConfigured(s: Session, plugin: string, args: string[], conf: string): Promise<PluginResult> {
-  const r = await execa(plugin, args, {
+  const r = await (s.deps.run ?? execa)(plugin, args, {
     env: { ...s.deps.env, ZRM_CONF: conf },
     extendEnv: false,
     stdin: 'ignore',

@@ -1,26 +1,18 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, normalize } from 'node:path';
 import { errorMessage } from '../../errors.js';
-import { writeAll } from '../../protocol/io.js';
 import { checkAllowed } from '../../fsutil/paths.js';
 import { listTreeInsideRoots } from '../../fsutil/treeInside.js';
 import { hasWildcard, wildcardMatch } from '../../fsutil/wildcard.js';
 import { startTarCreateFromList, tarStatus } from '../../tar/tar.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream } from '../dataSender.js';
-import { sendV2Greeting } from '../reply.js';
+import { refuseRequest, sendV2Greeting } from '../reply.js';
 
 /** The old server expanded a '*' in the last component; so do we, without a shell. */
 async function expandBasename(dir: string, pattern: string): Promise<string[]> {
   if (!hasWildcard(pattern)) return [pattern];
   return (await readdir(dir)).filter((n) => !n.startsWith('.') && wildcardMatch(pattern, n)).sort();
-}
-
-async function refuse(s: Session, message: string): Promise<Outcome> {
-  s.deps.logger.error(message);
-  if (s.protocol === 'v2') await writeAll(s.output, `ERROR ${message}\n`);
-  // A 1.8b5 client cannot hear an error: it gets an empty stream, which our own client rejects.
-  return { ok: false, detail: message };
 }
 
 export async function streamPathAsTar(s: Session, requested: string): Promise<Outcome> {
@@ -37,11 +29,11 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
     // Every file tar will read, links followed, checked against the roots (expanded names too).
     files = await listTreeInsideRoots(dir, names, s.deps.config.server.allowedRoots);
   } catch (err) {
-    return refuse(s, `copy from refused: ${errorMessage(err)}`);
+    return refuseRequest(s, `copy from refused: ${errorMessage(err)}`);
   }
-  if (names.length === 0) return refuse(s, `copy from: nothing matches '${requested}'`);
+  if (names.length === 0) return refuseRequest(s, `copy from: nothing matches '${requested}'`);
 
-  const tar = startTarCreateFromList(dir, files);
+  const tar = startTarCreateFromList(dir, files, s.deps.run);
   let status;
   try {
     await sendV2Greeting(s, 'tar');

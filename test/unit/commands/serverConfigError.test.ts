@@ -6,19 +6,12 @@ import { execa } from 'execa';
 import { reportServerConfigError } from '../../../src/commands/serverConfigError.js';
 import { parseAppConfig } from '../../../src/config/appConfig.js';
 import { installPlugins } from '../../helpers/plugins.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 
 // Under xinetd the socket server's stderr is the client: settings it cannot use are reported in
 // its log, else in syslog, and the client sees nothing but the hang-up.
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-srvconf-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('zrm-srvconf-', fn);
 
 function configErrorOf(text: string): unknown {
   try {

@@ -5,19 +5,12 @@ import { join } from 'node:path';
 import { CONFIG_ENV, DEFAULT_CONFIG, loadAppConfig, parseAppConfig, readAppConfig } from '../../../src/config/appConfig.js';
 import { ConfigError, ConfigReadError } from '../../../src/config/configError.js';
 import { ExitCode, ExitError } from '../../../src/errors.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 
 const configError = (re: RegExp) => (err: unknown) =>
   err instanceof ExitError && err.exitCode === ExitCode.config && re.test(err.message);
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-config-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('zrm-config-', fn);
 
 test('an empty file gives every default', () => {
   assert.deepEqual(parseAppConfig(''), DEFAULT_CONFIG);

@@ -3,18 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PathRefused, checkAllowed, checkClientPath, isInside } from '../../../src/fsutil/paths.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 
 const refused = (re: RegExp) => (err: unknown) => err instanceof PathRefused && re.test(err.message);
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-paths-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('zrm-paths-', fn);
 
 test('checkClientPath refuses relative and empty paths', () => {
   assert.throws(() => checkClientPath('', 'source'), refused(/source '' is not an absolute path/));

@@ -5,20 +5,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ExitError } from '../../../src/errors.js';
 import { armState, disarmState, ensureStateDir, readArmedState, STATE_FILE } from '../../../src/snapshot/state.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 import { memoryLogger, settle } from './helpers.js';
 
 const MYSQL_UID = 102; // another uid, as the mysql user on this machine
 const creds = { user: 'zrm_backup', password: 'pa ss=wörd' };
 
-async function withTemp(fn: (root: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-snapstate-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (root: string) => Promise<void>): Promise<void> => withTempDir('zrm-snapstate-', fn);
 
 async function withUmask<T>(mask: number, fn: () => Promise<T>): Promise<T> {
   const old = process.umask(mask);

@@ -4,16 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveInto } from '../../../src/transfer/moveInto.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-move-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('zrm-move-', fn);
 
 test('moveInto merges nested directories, replaces files, moves links as links, removes the source', () =>
   withTemp(async (root) => {

@@ -6,16 +6,9 @@ import { execa } from 'execa';
 import { ExitError, IntegrityError, ProtocolError } from '../../../src/errors.js';
 import { receiveIntoDir } from '../../../src/transfer/receiveIntoDir.js';
 import { XbstreamWriter } from '../../../src/xbstream/writer.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-receive-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('zrm-receive-', fn);
 
 async function tarOf(dir: string, names: string[]): Promise<Buffer> {
   return Buffer.from((await execa('tar', ['-c', '-C', dir, '--', ...names], { encoding: 'buffer' })).stdout);

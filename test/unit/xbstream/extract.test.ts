@@ -5,17 +5,10 @@ import { join } from 'node:path';
 import { IntegrityError } from '../../../src/errors.js';
 import { extractXbstream } from '../../../src/xbstream/extract.js';
 import { XbstreamWriter } from '../../../src/xbstream/writer.js';
-import { makeTempDir } from '../../helpers/tempDir.js';
+import { withTempDir } from '../../helpers/tempDir.js';
 import { oneByteAtATime, randomBytes, randomPieces, whole } from './streamPieces.js';
 
-async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
-  const tmp = await makeTempDir('zrm-xbs-');
-  try {
-    await fn(tmp.path);
-  } finally {
-    await tmp.cleanup();
-  }
-}
+const withTemp = (fn: (dir: string) => Promise<void>): Promise<void> => withTempDir('zrm-xbs-', fn);
 
 async function extractFails(stream: Buffer, dest: string, pattern: RegExp): Promise<void> {
   await assert.rejects(extractXbstream(whole(stream), dest, { fsync: false }), (err: unknown) => {
