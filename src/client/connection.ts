@@ -18,7 +18,7 @@ export interface Conversation {
   greeting: string;
 }
 
-export function openSocket(host: string, port: number, timeoutSeconds: number): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutSeconds: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     const timer = setTimeout(() => {
@@ -75,7 +75,7 @@ async function tryV2(remote: Remote, action: string, params: string, settings: C
 }
 
 /** Pauses before each v2 retry after a silent hang-up: xinetd `instances` frees up in a moment. */
-export const V2_RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
+const V2_RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
 
 /** v2 with back-off: a server that hangs up without a word is asked again a few times. */
 async function v2WithRetries(remote: Remote, action: string, params: string, settings: ClientSettings, pauses: readonly number[]): Promise<Conversation | null> {

@@ -12,7 +12,7 @@ import { parseByteSize } from './byteSize.js';
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
 // meaning is documented in packaging/etc/innobackupex.conf; keep the two in step (a test checks).
 // A new key: a field in AppConfig, its default in DEFAULT_CONFIG, one line in CONFIG_KEYS.
-export const DEFAULT_CONFIG_PATH = '/etc/mysql-zrm/innobackupex.conf';
+const DEFAULT_CONFIG_PATH = '/etc/mysql-zrm/innobackupex.conf';
 export const CONFIG_ENV = 'ZRM_INNOBACKUPEX_CONF';
 
 export type BackupToolName = 'mariabackup' | 'xtrabackup' | 'innobackupex';

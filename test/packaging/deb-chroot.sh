@@ -126,8 +126,10 @@ in_root "$r" /usr/share/mysql-zrm/plugins/socket-copy.palomino.pl --source-file 
   --destination-directory /tmp/pkgtest/local >/dev/null
 cmp -s "$r/etc/debian_version" "$r/tmp/pkgtest/local/debian_version" || fail "socket-copy.palomino.pl local copy"
 ok "socket-copy.palomino.pl (local copy)"
-printf '2.0_zrm-innobackupex\ncopy from\n/etc/debian_version\n/tmp\n/usr/bin\n' >"$r/tmp/pkgtest/request"
-in_root "$r" sh -c 'runuser -u mysql -- /usr/share/mysql-zrm/plugins/socket-server.palomino.pl </tmp/pkgtest/request >/tmp/pkgtest/reply'
+# Inside the default allowed_roots (auto: the database's directories and its tmpdir, /tmp here).
+printf '2.0_zrm-innobackupex\ncopy from\n/tmp/pkgtest/local/debian_version\n/tmp\n/usr/bin\n' >"$r/tmp/pkgtest/request"
+in_root "$r" sh -c 'runuser -u mysql -- /usr/share/mysql-zrm/plugins/socket-server.palomino.pl </tmp/pkgtest/request >/tmp/pkgtest/reply' ||
+  fail "socket-server.palomino.pl exited non-zero: $(head -c 300 "$r/tmp/pkgtest/reply")"
 head -n1 "$r/tmp/pkgtest/reply" | grep -qx 'OK tar' || fail "socket-server.palomino.pl did not answer OK tar"
 tail -c 400 "$r/tmp/pkgtest/reply" | grep -aq '"ok":true' || fail "socket-server.palomino.pl: no ok trailer"
 ok "socket-server.palomino.pl (a copy from request on stdin, as mysql)"
