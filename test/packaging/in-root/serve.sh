@@ -51,7 +51,7 @@ grep -q "socket-server\[[0-9]*\] info: .*action='copy from'" /var/log/socket-ser
 ok "the socket server (user mysql) writes its log"
 
 # An admin's edits to two conffiles, then an upgrade while xinetd serves.
-echo 'level = debug' >>/etc/mysql-zrm/innobackupex.conf
+printf '[log]\nlevel = debug\n' >>/etc/mysql-zrm/innobackupex.conf
 sed -i 's/^\(\tonly_from\t= 127.0.0.1\)$/\1 192.0.2.10/' /etc/xinetd.d/mysql-zrm-innobackupex
 grep -q '192.0.2.10' /etc/xinetd.d/mysql-zrm-innobackupex || fail "could not edit the xinetd service"
 sha256sum /etc/mysql-zrm/innobackupex.conf /etc/xinetd.d/mysql-zrm-innobackupex >"$t/edited.sha256"
