@@ -26,7 +26,8 @@ step "$plugins/inno-snapshot.pl" --action mount --dev /dev/null --directory /tmp
   --fstype null --host "$address"
 dest=/var/lib/mysql-zrm/$set_name/$(date +%Y%m%d%H%M%S)
 mkdir -p "$dest"
-step "$plugins/socket-copy.palomino.pl" --source-host "$address" --source-file /var/lib/mysql/. \
+# The redirect point, as ZRM asks for it: its links directory under the backup's destination.
+step "$plugins/socket-copy.palomino.pl" --source-host "$address" --source-file "$dest/ZRM_LINKS/." \
   --destination-host localhost --destination-directory "$dest"
 step "$plugins/inno-snapshot.pl" --action umount --directory /tmp/zrm-innosnap --host "$address"
 step "$plugins/inno-snapshot.pl" --action remove-snapshot --dev /dev/null --host "$address"
