@@ -1,3 +1,4 @@
+import { normalize } from 'node:path/posix';
 import type { ZrmConf } from '../config/zrmConf.js';
 
 // Which ZRM backup run a snapshot call belongs to. Every call ZRM makes for the fake snapshot
@@ -36,8 +37,11 @@ export function describeRun(k: RunKey): string {
  * An unnamed run matches any path (the old behaviour: nothing to compare with).
  */
 export function pathBelongsToRun(path: string, k: RunKey): boolean {
-  if (k.destination !== '' && k.set !== '') return path.startsWith(`${k.destination}/${k.set}/`);
-  if (k.set !== '') return path.split('/').includes(k.set);
-  if (k.destination !== '') return path.startsWith(`${k.destination}/`);
+  // ZRM joins its paths as strings: `dest//set/...` or a `dest/` setting must still match.
+  const p = normalize(path);
+  const dest = k.destination === '' ? '' : normalize(`${k.destination}/`);
+  if (dest !== '' && k.set !== '') return p.startsWith(`${dest}${k.set}/`);
+  if (k.set !== '') return p.split('/').includes(k.set);
+  if (dest !== '') return p.startsWith(dest);
   return true;
 }
