@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
-// Drives the plugins the way mysql-zrm-backup does (../shared/zrm-call-sequence.md): each call
+// Drives the plugins the way mysql-zrm-backup does (zrm-call-sequence.md of the project's shared notes): each call
 // a separate process, ZRM_CONF naming ZRM's settings file, the database host "remote".
 export interface ZrmHarness {
   conf: string;
