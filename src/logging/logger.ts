@@ -79,10 +79,24 @@ export function addSecret(logger: Logger, secret: string): void {
   (logger as Logger & { addSecret?: (s: string) => void }).addSecret?.(secret);
 }
 
+/**
+ * Waits (at most ~10 s) until every line logged so far has left the logger for its transports.
+ * winston's end() ends the transports as soon as the logger's own writable side is done, while
+ * lines held back by a slow file can still sit in its readable buffer: they would then be written
+ * after the transport's end (ERR_STREAM_WRITE_AFTER_END, and lost).
+ */
+async function linesHandedOn(logger: Logger): Promise<void> {
+  for (let i = 0; i < 2000 && (logger.readableLength > 0 || logger.writableLength > 0); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Resolves once everything logged so far is on disk: call before the process ends. */
-export function flushLogger(logger: Logger): Promise<void> {
+export async function flushLogger(logger: Logger): Promise<void> {
+  if (logger.transports.length === 0 || logger.writableEnded) return;
+  await linesHandedOn(logger);
   return new Promise((resolve) => {
-    if (logger.transports.length === 0 || logger.writableEnded) return resolve();
+    if (logger.writableEnded) return resolve();
     logger.on('finish', () => resolve());
     logger.end();
     // A line logged after this point is dropped rather than thrown as write-after-end. (Not
