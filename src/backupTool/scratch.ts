@@ -2,6 +2,7 @@ import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import { processAlive } from '../process/alive.js';
 
 // Scratch directories in [backup] tmp_dir carry the pid of the process that made them, so a
 // server killed with SIGKILL (no clean-up ran) leaves nothing for long: the next server start
@@ -14,15 +15,6 @@ export function scratchPrefix(kind: 'backup' | 'legacy', pid = process.pid): str
   return `zrm-${kind}-${pid}-`;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes scratch directories of dead owners in `tmpDir` (ours only, never followed links). */
 export async function sweepStaleScratch(tmpDir: string, logger: Logger): Promise<string[]> {
   const removed: string[] = [];
@@ -31,7 +23,7 @@ export async function sweepStaleScratch(tmpDir: string, logger: Logger): Promise
   for (const name of names) {
     const m = SCRATCH.exec(name);
     const pid = Number(m?.[2]);
-    if (!m || pid === process.pid || alive(pid)) continue;
+    if (!m || pid === process.pid || processAlive(pid)) continue;
     const path = join(tmpDir, name);
     try {
       const st = await lstat(path);

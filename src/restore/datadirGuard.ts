@@ -2,6 +2,7 @@ import { readFile, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ExitCode, ExitError } from '../errors.js';
+import { processAlive } from '../process/alive.js';
 
 // A restore must never write under a live server or over data someone still has.
 
@@ -18,19 +19,10 @@ export async function requireEmptyDatadir(datadir: string): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function pidFileServer(pidFile: string): Promise<number | undefined> {
   const text = await readFile(pidFile, 'utf8').catch(() => undefined);
   const pid = Number(text?.trim());
-  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
 }
 
 function socketAnswers(path: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { V2Sender } from '../protocol/v2Frames.js';
 import type { Session } from './context.js';
 import { sendLegacyChecked, sendLegacyStaged } from './legacyStaged.js';
-import { StallError, withStallDeadline } from './stall.js';
+import { StallError, pumpToClient } from './stall.js';
 
 export interface ProducerStatus {
   ok: boolean;
@@ -28,10 +28,7 @@ export async function sendStream(
   const sender = new V2Sender(s.output);
   let status: ProducerStatus;
   try {
-    for await (const chunk of source) {
-      await withStallDeadline(sender.write(chunk), s.deps.config.server.stallTimeout, () => s.output.destroy());
-      s.bytes += chunk.length;
-    }
+    await pumpToClient(s, source, (chunk) => sender.write(chunk));
     status = await finish();
   } catch (err) {
     // Stop the producer before waiting for it: nobody reads its pipe any more, so it would

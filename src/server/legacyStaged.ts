@@ -9,7 +9,7 @@ import { formatStatusBlock } from '../protocol/statusBlock.js';
 import { LegacySender, legacyFailureFrame } from '../protocol/legacyFrames.js';
 import type { Session } from './context.js';
 import type { ProducerStatus } from './dataSender.js';
-import { withStallDeadline } from './stall.js';
+import { pumpToClient, withStallDeadline } from './stall.js';
 import { scratchPrefix } from '../backupTool/scratch.js';
 
 // A 1.8b5 client cannot hear a status: whatever it receives it extracts, and it ends with exit 0
@@ -33,10 +33,7 @@ export async function sendLegacyChecked(
   const sender = new LegacySender(s.output);
   let status: ProducerStatus;
   try {
-    for await (const chunk of source) {
-      await withStallDeadline(sender.write(chunk), s.deps.config.server.stallTimeout, () => s.output.destroy());
-      s.bytes += chunk.length;
-    }
+    await pumpToClient(s, source, (chunk) => sender.write(chunk));
     status = await finish();
     if (status.ok) await withStallDeadline(sender.end(), s.deps.config.server.stallTimeout, () => s.output.destroy());
   } catch (err) {

@@ -1,4 +1,5 @@
 import { ExitError } from '../errors.js';
+import type { Session } from './context.js';
 
 /**
  * A write to the client that did not complete within `seconds`: the client stopped reading.
@@ -24,5 +25,13 @@ export async function withStallDeadline<T>(work: Promise<T>, seconds: number, on
     return await Promise.race([work, stalled]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Writes each chunk of `source` to the client with `write`, each under stall_timeout; counts the bytes. */
+export async function pumpToClient(s: Session, source: AsyncIterable<Buffer>, write: (chunk: Buffer) => Promise<void>): Promise<void> {
+  for await (const chunk of source) {
+    await withStallDeadline(write(chunk), s.deps.config.server.stallTimeout, () => s.output.destroy());
+    s.bytes += chunk.length;
   }
 }
