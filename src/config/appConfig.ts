@@ -147,17 +147,6 @@ function key<S extends keyof AppConfig, F extends keyof AppConfig[S] & string>(
   return { section, key: name, field, read };
 }
 
-/** A parser that throws its own 'config: <key> ...' errors, as a reader. */
-function checked<T>(parse: (text: string) => T): ValueReader<T> {
-  return (t) => {
-    try {
-      return parse(t);
-    } catch (err) {
-      throw new ValueError(errorMessage(err).replace(/^config: \S+ /, ''));
-    }
-  };
-}
-
 /** Words separated by spaces or commas (host names). */
 const list: ValueReader<string[]> = (t) => t.split(/[\s,]+/).filter((w) => w !== '');
 
@@ -191,7 +180,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('server', 'accept_legacy', 'acceptLegacy', bool),
   key('server', 'idle_timeout', 'idleTimeout', whole(1, 86400)),
   key('server', 'header_timeout', 'headerTimeout', whole(1, 3600)),
-  key('server', 'allowed_clients', 'allowedClients', checked(parseCidrList)),
+  key('server', 'allowed_clients', 'allowedClients', parseCidrList),
   key('server', 'request_timeout', 'requestTimeout', whole(1, 30 * 86400)),
   key('server', 'copy_between_hosts', 'copyBetweenHosts', list),
   key('server', 'snapshot_plugin', 'snapshotPlugin', path(true)),
@@ -200,7 +189,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('client', 'connect_timeout', 'connectTimeout', whole(1, 3600)),
   key('client', 'idle_timeout', 'idleTimeout', whole(1, 86400)),
   key('client', 'prepare', 'prepare', bool),
-  key('client', 'max_file_size', 'maxFileSize', checked((t) => parseByteSize('max_file_size', t, 1n << 20n, 1n << 60n))),
+  key('client', 'max_file_size', 'maxFileSize', (t) => parseByteSize(t, 1n << 20n, 1n << 60n)),
   key('log', 'server_log', 'serverLog', path(false)),
   key('log', 'tool_log', 'toolLog', path(false)),
   key('log', 'level', 'level', oneOf(['error', 'warn', 'info', 'debug'] as const)),
@@ -269,7 +258,7 @@ function configFrom(lines: IniLines, files: readonly string[] = []): AppConfig {
   } catch (err) {
     // Keys that only make sense together: reported at the section's last key.
     const last = [...lines.entries].reverse().find((e) => e.section === 'tls');
-    problems.push({ file: last?.file ?? files[0] ?? 'config', line: last?.line, section: 'tls', message: errorMessage(err).replace(/^config: \[tls\] /, '') });
+    problems.push({ file: last?.file ?? files[0] ?? 'config', line: last?.line, section: 'tls', message: errorMessage(err) });
   }
   // Reported in the order of the files and their lines, whatever check found them.
   const order = (p: ConfigProblem) => [files.indexOf(p.file), p.line ?? 0] as const;

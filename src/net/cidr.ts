@@ -1,6 +1,6 @@
 // Client address allowlist: CIDRs (IPv4 and IPv6) matched with node:net's BlockList.
 import { BlockList, isIP } from 'node:net';
-import { ExitCode, ExitError } from '../errors.js';
+import { ValueError } from '../config/values.js';
 
 /** An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d: compare it as IPv4. */
 function plainAddress(address: string): string {
@@ -19,21 +19,21 @@ function parseCidr(text: string): Cidr {
   const address = plainAddress(addr);
   const version = isIP(address);
   if (extra !== undefined || version === 0) {
-    throw new ExitError(`config: allowed_clients entry '${text}' is not an address or a CIDR (e.g. 10.0.0.0/24, fd00::/8)`, ExitCode.config);
+    throw new ValueError(`entry '${text}' is not an address or a CIDR (e.g. 10.0.0.0/24, fd00::/8)`);
   }
   const max = version === 4 ? 32 : 128;
   if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) {
-    throw new ExitError(`config: allowed_clients entry '${text}' has a bad prefix length`, ExitCode.config);
+    throw new ValueError(`entry '${text}' has a bad prefix length`);
   }
   const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (prefix > max) throw new ExitError(`config: allowed_clients entry '${text}': prefix longer than ${max}`, ExitCode.config);
+  if (prefix > max) throw new ValueError(`entry '${text}': prefix longer than ${max}`);
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
 /** "127.0.0.0/8, ::1 10.1.2.3" -> the entries, each checked; an empty list is an error. */
 export function parseCidrList(text: string): string[] {
   const entries = text.split(/[\s,]+/).filter((e) => e !== '');
-  if (entries.length === 0) throw new ExitError('config: allowed_clients is empty (no client could connect)', ExitCode.config);
+  if (entries.length === 0) throw new ValueError('is empty (no client could connect)');
   for (const e of entries) parseCidr(e);
   return entries;
 }

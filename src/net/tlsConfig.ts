@@ -1,4 +1,4 @@
-import { ExitCode, ExitError } from '../errors.js';
+import { ValueError } from '../config/values.js';
 
 export interface TlsSettings {
   cert: string;
@@ -12,10 +12,10 @@ export interface TlsSettings {
 export function checkTlsSection(tls: TlsSettings): TlsSettings {
   const set = [tls.cert, tls.key, tls.ca].filter((v) => v !== '').length;
   if (set !== 0 && set !== 3) {
-    throw new ExitError('config: [tls] needs cert, key and ca together (or none of them)', ExitCode.config);
+    throw new ValueError('needs cert, key and ca together (or none of them)');
   }
   if (set === 0 && tls.serverName !== '') {
-    throw new ExitError('config: [tls] server_name is set but cert, key and ca are not', ExitCode.config);
+    throw new ValueError('server_name is set but cert, key and ca are not');
   }
   return tls;
 }
