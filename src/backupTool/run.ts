@@ -6,7 +6,7 @@ import type { Runner } from '../process/runner.js';
 import { execa } from 'execa';
 import type { AppConfig } from '../config/appConfig.js';
 import { errorMessage } from '../errors.js';
-import { addSecret, type Logger } from '../logging/logger.js';
+import { addSecret, type WinstonLogger as Logger } from '../logging/logger.js';
 import { redact } from '../logging/redact.js';
 import { buildToolArgv, formatOf, type ToolArgv } from './argv.js';
 import { writeRunOptionFile } from './credentialsFile.js';

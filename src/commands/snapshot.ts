@@ -1,7 +1,7 @@
 import { loadAppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { ExitCode, ExitError, errorMessage } from '../errors.js';
-import { createLogger, flushLogger } from '../logging/logger.js';
+import { createPlainLogger } from '../logging/plainLogger.js';
 import { writeAll } from '../protocol/io.js';
 import { runSnapshotPlugin } from '../snapshot/index.js';
 import { parseSnapshotArgs } from '../snapshot/args.js';
@@ -10,7 +10,7 @@ import { processIo, type CommandIo } from './io.js';
 /** `inno-snapshot.pl ARGS` / `zrm-innobackupex snapshot ARGS`. */
 export async function snapshotCommand(argv: string[], configPath?: string, io: CommandIo = processIo()): Promise<number> {
   const config = withUsableStateDir(loadAppConfig(configPath, io.env));
-  const logger = createLogger({ file: config.log.serverLog, level: config.log.level, label: 'inno-snapshot' });
+  const logger = createPlainLogger({ file: config.log.serverLog, level: config.log.level, label: 'inno-snapshot' });
   try {
     // Wrong arguments exit 2 here as in every other command (the plugin itself knows only 0 and 1).
     try {
@@ -23,6 +23,6 @@ export async function snapshotCommand(argv: string[], configPath?: string, io: C
     }
     return await runSnapshotPlugin(argv, { env: io.env, config, logger, stdout: io.stdout, stderr: io.stderr });
   } finally {
-    await flushLogger(logger);
+    await logger.flush();
   }
 }

@@ -1,15 +1,15 @@
 import { runCopyPlugin } from '../client/index.js';
 import { loadAppConfig } from '../config/appConfig.js';
-import { createLogger, flushLogger } from '../logging/logger.js';
+import { createPlainLogger } from '../logging/plainLogger.js';
 import { processIo, type CommandIo } from './io.js';
 
 /** `socket-copy.palomino.pl ARGS` / `zrm-innobackupex socket-copy ARGS`. */
 export async function socketCopyCommand(argv: string[], configPath?: string, io: CommandIo = processIo()): Promise<number> {
   const config = loadAppConfig(configPath, io.env);
-  const logger = createLogger({ file: config.log.serverLog, level: config.log.level, label: 'socket-copy' });
+  const logger = createPlainLogger({ file: config.log.serverLog, level: config.log.level, label: 'socket-copy' });
   try {
     return await runCopyPlugin(argv, { env: io.env, config, logger, stdout: io.stdout, stderr: io.stderr });
   } finally {
-    await flushLogger(logger);
+    await logger.flush();
   }
 }

@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { loadAppConfig, type AppConfig } from '../config/appConfig.js';
 import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { withDatabaseRoots } from '../config/databaseRoots.js';
-import { createLogger, flushLogger, type Logger } from '../logging/logger.js';
+import { createLogger, flushLogger, type WinstonLogger as Logger } from '../logging/logger.js';
 import { clientRefusal } from '../net/peerGate.js';
 import { runServer } from '../server/index.js';
 import { rememberCrashLog } from '../server/crashLog.js';

@@ -1,8 +1,16 @@
-import { closeSync, existsSync, openSync } from 'node:fs';
 import winston from 'winston';
+import type { Logger } from './api.js';
+import { canAppend, logLine } from './logLine.js';
 import { redact } from './redact.js';
 
-export type Logger = winston.Logger;
+// winston: the logger of the long-running socket server and of the CLI. Plugin calls, which are
+// short and many, log through plainLogger.ts (the same lines) instead.
+
+export type { Logger } from './api.js';
+export { addSecret } from './api.js';
+
+/** winston's logger, a stream: what the tool log's back-pressure needs. */
+export type WinstonLogger = winston.Logger;
 
 export interface LoggerOptions {
   /** Log file; undefined or unwritable means no file transport. */
@@ -16,41 +24,15 @@ export interface LoggerOptions {
   label?: string;
 }
 
-function tryAppend(file: string): boolean {
-  try {
-    closeSync(openSync(file, 'a', 0o640));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * logrotate renames the log and creates the new one a moment later (`create` with owner and
- * mode): a process starting in between must not lose its lines, nor (as root) create the file
- * with the wrong owner. So a log missing right after a rotation is waited for briefly.
- */
-function canAppend(file: string): boolean {
-  // Only a log that was just rotated away (its `.1` is there) is worth waiting for.
-  if (existsSync(file) || !existsSync(`${file}.1`)) return tryAppend(file);
-  const until = Date.now() + 1000;
-  while (Date.now() < until) {
-    if (existsSync(file)) return tryAppend(file);
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-  }
-  return tryAppend(file);
-}
-
-export function createLogger(opts: LoggerOptions): Logger {
+export function createLogger(opts: LoggerOptions): WinstonLogger {
   const secrets = opts.secrets ?? [];
   const redactFormat = winston.format((info) => {
     info.message = redact(String(info.message), secrets);
     return info;
   });
-  const line = winston.format.printf((info) => {
-    const label = info.label ? ` ${String(info.label)}[${process.pid}]` : '';
-    return `${String(info.timestamp)}${label} ${info.level}: ${String(info.message)}`;
-  });
+  const line = winston.format.printf((info) =>
+    logLine(String(info.timestamp), info.label ? String(info.label) : '', info.level, String(info.message)),
+  );
   const transports: winston.transport[] = [];
   if (opts.file && canAppend(opts.file)) {
     transports.push(new winston.transports.File({ filename: opts.file }));
@@ -71,12 +53,8 @@ export function createLogger(opts: LoggerOptions): Logger {
     silent: transports.length === 0,
   });
   // Secrets learnt later (after the state file is read) are masked too.
-  (logger as Logger & { addSecret?: (s: string) => void }).addSecret = (s: string) => secrets.push(s);
+  (logger as winston.Logger & { addSecret?: (s: string) => void }).addSecret = (s: string) => secrets.push(s);
   return logger;
-}
-
-export function addSecret(logger: Logger, secret: string): void {
-  (logger as Logger & { addSecret?: (s: string) => void }).addSecret?.(secret);
 }
 
 /**
@@ -85,14 +63,17 @@ export function addSecret(logger: Logger, secret: string): void {
  * lines held back by a slow file can still sit in its readable buffer: they would then be written
  * after the transport's end (ERR_STREAM_WRITE_AFTER_END, and lost).
  */
-async function linesHandedOn(logger: Logger): Promise<void> {
+async function linesHandedOn(logger: winston.Logger): Promise<void> {
   for (let i = 0; i < 2000 && (logger.readableLength > 0 || logger.writableLength > 0); i++) {
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
 /** Resolves once everything logged so far is on disk: call before the process ends. */
-export async function flushLogger(logger: Logger): Promise<void> {
+export async function flushLogger(given: Logger): Promise<void> {
+  const own = (given as { flush?: () => Promise<void> }).flush;
+  if (own) return own.call(given);
+  const logger = given as winston.Logger;
   if (logger.transports.length === 0 || logger.writableEnded) return;
   await linesHandedOn(logger);
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { AppConfig } from '../config/appConfig.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger, WinstonLogger } from '../logging/logger.js';
 import type { Runner } from '../process/runner.js';
 import type { StreamReader } from '../protocol/streamReader.js';
 import type { RequestHeader } from '../protocol/request.js';
@@ -17,7 +17,7 @@ export interface ServerDeps {
   /** The server's own log (one line per request, plus details). */
   logger: Logger;
   /** Where the backup tool's stderr goes. */
-  toolLog: Logger;
+  toolLog: WinstonLogger;
   env: NodeJS.ProcessEnv;
   /** Who connected, for the log. */
   peer: string;

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { ExitError, errorMessage } from '../errors.js';
-import { addSecret } from '../logging/logger.js';
+import { addSecret } from '../logging/api.js';
 import type { PluginContext } from '../process/pluginContext.js';
 import type { SnapshotArgs } from './args.js';
 import { writeAll } from '../protocol/io.js';

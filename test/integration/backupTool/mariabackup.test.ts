@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { DEFAULT_CONFIG, type AppConfig } from '../../../src/config/appConfig.js';
-import { createLogger, flushLogger, type Logger } from '../../../src/logging/logger.js';
+import { createLogger, flushLogger, type WinstonLogger as Logger } from '../../../src/logging/logger.js';
 import { KILL_GRACE_MS, startBackup, type RunningBackup } from '../../../src/backupTool/index.js';
 import { BACKUP_PASSWORD, BACKUP_USER, loadSampleData, startMariaDb, tableChecksums, type MariaDb } from '../../helpers/mariadb.js';
 import { makeTempDir } from '../../helpers/tempDir.js';

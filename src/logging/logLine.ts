@@ -1,0 +1,35 @@
+import { closeSync, existsSync, openSync } from 'node:fs';
+
+// What both loggers share: the line format and how the log file is checked before it is used.
+
+/** `2026-11-29T17:00:00.000Z socket-server[123] info: message` (no label: no `label[pid]`). */
+export function logLine(timestamp: string, label: string, level: string, message: string): string {
+  const tag = label ? ` ${label}[${process.pid}]` : '';
+  return `${timestamp}${tag} ${level}: ${message}`;
+}
+
+function tryAppend(file: string): boolean {
+  try {
+    closeSync(openSync(file, 'a', 0o640));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `file` can be appended to. logrotate renames the log and creates the new one a
+ * moment later (`create` with owner and mode): a process starting in between must not lose its
+ * lines, nor (as root) create the file with the wrong owner. So a log missing right after a
+ * rotation is waited for briefly.
+ */
+export function canAppend(file: string): boolean {
+  // Only a log that was just rotated away (its `.1` is there) is worth waiting for.
+  if (existsSync(file) || !existsSync(`${file}.1`)) return tryAppend(file);
+  const until = Date.now() + 1000;
+  while (Date.now() < until) {
+    if (existsSync(file)) return tryAppend(file);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return tryAppend(file);
+}
