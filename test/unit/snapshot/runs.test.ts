@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { armState, ensureStateDir, readArmedState } from '../../../src/snapshot/state.js';
+import { armState, ensureStateDir, readArmedState, STATE_FILE } from '../../../src/snapshot/state.js';
 import { makeTempDir } from '../../helpers/tempDir.js';
 import { makeContext, memoryLogger, runPlugin as run, settle } from './helpers.js';
 
@@ -85,3 +85,35 @@ test('fault: stale state (stamped in the future) | both | state removed with a w
     await tmp.cleanup();
   }
 });
+
+test('fault: stale or foreign-owned state | both | create-snapshot, mount and the server\'s copy from exit non-zero naming the file and its owner; nothing of it is read or removed', () =>
+  withRuns(async ({ stateDir, as }) => {
+    const MYSQL_UID = 102;
+    // A lock planted by another uid (or left by a run as another user): refused, left in place.
+    await mkdir(stateDir, { mode: 0o700 });
+    await writeFile(join(stateDir, 'lock'), `${Math.floor(Date.now() / 1000)}\nA\n/var/lib/mysql-zrm\n`, { mode: 0o600 });
+    await chown(join(stateDir, 'lock'), MYSQL_UID, MYSQL_UID);
+    const a = as('A');
+    assert.equal(await run(a, ['--action', 'create-snapshot']), 1);
+    assert.match(a.stderr.text, new RegExp(`state file .*/lock is owned by uid ${MYSQL_UID}, not by uid 0; refusing to read it`));
+    assert.deepEqual(await readdir(stateDir), ['lock']);
+    // A state file of another uid: the server's copy from refuses it instead of using its password.
+    await rm(join(stateDir, 'lock'));
+    await writeFile(join(stateDir, STATE_FILE), `${Math.floor(Date.now() / 1000)}\nu\nsecret-pw\nA\n/var/lib/mysql-zrm\n`, { mode: 0o600 });
+    await chown(join(stateDir, STATE_FILE), MYSQL_UID, MYSQL_UID);
+    await assert.rejects(readArmedState(stateDir, 3600, memoryLogger().logger), /is owned by uid 102/);
+    // A state directory of another uid: every action that needs it refuses.
+    await rm(join(stateDir, STATE_FILE));
+    await chown(stateDir, MYSQL_UID, MYSQL_UID);
+    const b = as('B');
+    assert.equal(await run(b, ['--action', 'create-snapshot']), 1);
+    assert.match(b.stderr.text, new RegExp(`state directory ${stateDir} is owned by uid ${MYSQL_UID}`));
+    const m = as('B');
+    assert.equal(await run(m, ['--action', 'mount']), 1);
+    assert.match(m.stderr.text, /is owned by uid 102/);
+    // Put right, the next run works.
+    await chown(stateDir, 0, 0);
+    assert.equal(await run(as('B'), ['--action', 'create-snapshot']), 0);
+    assert.equal(await run(as('B'), ['--action', 'mount']), 0);
+    assert.equal(await armedSet(stateDir), 'B');
+  }));
