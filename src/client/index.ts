@@ -16,6 +16,8 @@ import { printLines } from './output.js';
 import { remoteFor } from './remote.js';
 import { onBackupLanded } from '../restore/landed.js';
 import { peerMemoryDir, peerMemoryIn } from './peerMemory.js';
+import { recordCopy, type CopyFacts } from '../monitor/recorders.js';
+import { runKeyFrom } from '../snapshot/runKey.js';
 
 type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
 
@@ -27,20 +29,24 @@ function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, par
   return openRequest(remoteFor(host, conf, config), action, params, config.client, logger, { security: config, memory });
 }
 
-async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise<number> {
+async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf, facts: CopyFacts = {}): Promise<number> {
   const srcLocal = isLocalHost(req.sourceHost);
   const dstLocal = isLocalHost(req.destinationHost);
   if (!srcLocal && dstLocal) {
     await requireLocalDir(req.destinationDirectory);
+    Object.assign(facts, { action: 'copy from', path: req.sourceFile, destinationDir: req.destinationDirectory });
     const conv = await open(ctx, conf, req.sourceHost ?? '', 'copy from', req.sourceFile);
     const r = await receiveStream(conv, req.destinationDirectory, { maxFileSize: ctx.config.client.maxFileSize });
+    Object.assign(facts, { bytes: r.bytes, sha256: r.sha256 });
     await onBackupLanded(req.destinationDirectory, r, { host: req.sourceHost ?? '', path: req.sourceFile }, { ...ctx, zrmConf: conf });
     await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${req.sourceHost}:${req.sourceFile} to ${req.destinationDirectory}`]);
     return 0;
   }
   if (srcLocal && !dstLocal) {
+    Object.assign(facts, { action: 'copy to', path: req.sourceFile });
     const conv = await open(ctx, conf, req.destinationHost ?? '', 'copy to', req.destinationDirectory);
     const r = await sendFile(conv, req.sourceFile, ctx.run);
+    facts.bytes = r.bytes;
     await printLines(ctx.stdout, [...r.lines, `sent ${r.bytes} bytes of ${req.sourceFile} to ${req.destinationHost}:${req.destinationDirectory}`]);
     return 0;
   }
@@ -48,6 +54,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
     const src = req.sourceHost ?? '';
     const dst = req.destinationHost === src ? 'localhost' : (req.destinationHost ?? '');
     const params = `--source-file '${req.sourceFile}' --destination-dir ${req.destinationDirectory} --source-host localhost --destination-host ${dst}`;
+    Object.assign(facts, { action: 'copy between', path: req.sourceFile });
     const conv = await open(ctx, conf, src, 'copy between', params);
     return exchangeStatus(conv, `${remoteFor(src, conf, ctx.config).port}\n`, ctx, 'copy between');
   }
@@ -60,6 +67,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf): Promise
       if (!produced.ok) throw new ExitError(produced.message);
     },
   });
+  Object.assign(facts, { action: 'copy local', path: req.sourceFile, destinationDir: req.destinationDirectory, bytes: r.bytes });
   await printLines(ctx.stdout, [`copied ${r.bytes} bytes locally to ${req.destinationDirectory}`]);
   return 0;
 }
@@ -118,19 +126,26 @@ export async function runCopyPlugin(argv: readonly string[], ctx: CopyContext): 
   const req = parseCopyArgs(argv);
   const conf = ctx.zrmConf ?? (await loadZrmConf(ctx.env));
   const started = Date.now();
+  const facts: CopyFacts = {};
+  // Copies only: the snapshot and housekeeping calls (about 16 a backup) are not what is watched.
+  const record = async (ok: boolean, detail?: string) =>
+    (req.form === 'copy' || req.form === 'mysqlhotcopy') &&
+    recordCopy(facts, { startedAt: started, config: ctx.config, logger: ctx.logger, form: req.form, zrmSet: runKeyFrom(conf).set, ok, detail });
   try {
     let code: number;
     switch (req.form) {
-      case 'copy': code = await copy(req, ctx, conf); break;
+      case 'copy': code = await copy(req, ctx, conf, facts); break;
       case 'create-link': code = await createLink(req, ctx, conf); break;
       case 'snapshot-command': code = await snapshotCommand(req, ctx, conf); break;
       case 'remove-backup-data': code = await removeBackupData(req, ctx, conf); break;
       case 'mysqlhotcopy': code = await mysqlhotcopy(req, ctx, conf); break;
     }
     ctx.logger.info(`socket-copy ${req.form} ${code === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    await record(code === 0);
     return code;
   } catch (err) {
     ctx.logger.error(`socket-copy ${req.form} FAILED: ${errorMessage(err)}`);
+    await record(false, errorMessage(err));
     throw err;
   }
 }

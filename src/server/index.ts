@@ -17,6 +17,7 @@ import { mysqlhotcopy } from './actions/mysqlhotcopy.js';
 import { removeBackupData } from './actions/removeBackupData.js';
 import { snapshot } from './actions/snapshot.js';
 import { sweepStaleScratch } from '../backupTool/scratch.js';
+import { recordRequest } from '../monitor/recorders.js';
 
 // Actions that answer with a status block: a v2 client is told 'OK' before it sends the rest.
 const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot']);
@@ -112,5 +113,6 @@ async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate, h
     `outcome=${outcome.ok ? 'OK' : 'FAILED'} ${outcome.detail}`;
   if (outcome.ok) logger.info(line);
   else logger.error(line);
+  await recordRequest({ startedAt: started, config: deps.config, logger, peer: deps.peer, header: session?.header, bytes: session?.bytes ?? 0, outcome });
   return outcome.ok ? 0 : 1;
 }
