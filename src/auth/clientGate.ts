@@ -10,6 +10,7 @@ import { formatRequestHeader } from '../protocol/request.js';
 import { StreamReader } from '../protocol/streamReader.js';
 import { V2_VERSION } from '../protocol/versions.js';
 import type { Conversation } from '../client/connection.js';
+import { v2Conversation } from '../client/okLine.js';
 import type { Remote } from '../client/context.js';
 import { loadSecret } from './privateFile.js';
 import { readRawLine } from './rawLine.js';
@@ -33,6 +34,10 @@ async function hello(socket: Socket, features: Feature[]): Promise<string | null
   return lineText(await readRawLine(socket, 64 * 1024));
 }
 
+/**
+ * The hello always names 2.0 (a 2.0 server knows no other); `version` is the request's version
+ * line inside it. Resolves to null only when a server hangs up on a newer `version`.
+ */
 export async function openSecureRequest(
   remote: Remote,
   action: string,
@@ -40,7 +45,8 @@ export async function openSecureRequest(
   settings: AppConfig['client'],
   security: PeerSecurity,
   openSocket: OpenSocket,
-): Promise<Conversation> {
+  version: string = V2_VERSION,
+): Promise<Conversation | null> {
   const where = `${remote.host}:${remote.port}`;
   if (settings.protocol === 'legacy') {
     throw new ExitError('[client] protocol = legacy cannot authenticate: use auto or v2 with [auth] / [tls]', ExitCode.config);
@@ -79,7 +85,7 @@ export async function openSecureRequest(
     binding = channelBinding(tlsSocket);
     conn = tlsSocket;
   }
-  const header = formatRequestHeader({ version: V2_VERSION, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath });
+  const header = formatRequestHeader({ version, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath });
   if (secret) {
     const t: Transcript = { serverNonce: agreed.serverNonce, clientNonce: newNonce(), features, binding };
     await writeAll(conn, `AUTH ${t.clientNonce.toString('hex')}\n`);
@@ -96,9 +102,11 @@ export async function openSecureRequest(
   const reply = await reader.readLine(64 * 1024).catch(() => null);
   if (reply === null) {
     conn.destroy();
+    // A 2.0 server hangs up on a 2.1 header: the caller asks again in 2.0.
+    if (version !== V2_VERSION) return null;
     return fail('closed the connection without answering our request');
   }
-  if (reply.startsWith('OK')) return { protocol: 'v2', socket: conn, reader, greeting: reply.slice(2).trim() };
+  if (reply.startsWith('OK')) return v2Conversation(version, conn, reader, reply.slice(2).trim());
   conn.destroy();
   return fail(reply.startsWith('ERROR') ? reply.slice(5).trim() : `unexpected answer '${reply.slice(0, 80)}'`);
 }

@@ -5,7 +5,8 @@ import { ExitCode, ExitError, ProtocolError } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
 import { formatRequestHeader } from '../protocol/request.js';
 import { StreamReader } from '../protocol/streamReader.js';
-import { LEGACY_VERSION, V2_VERSION } from '../protocol/versions.js';
+import { LEGACY_VERSION, V21_VERSION, V2_VERSION } from '../protocol/versions.js';
+import { v2Conversation } from './okLine.js';
 import type { Logger } from '../logging/logger.js';
 import type { Remote } from './context.js';
 import { NO_MEMORY, type PeerMemory } from './peerMemory.js';
@@ -16,6 +17,8 @@ export interface Conversation {
   reader: StreamReader;
   /** v2: what followed 'OK' in the server's answer (the stream format, 'ready', or ''). */
   greeting: string;
+  /** 2.1: the `key=value` details of the OK line (e.g. size); empty otherwise. */
+  details: ReadonlyMap<string, string>;
 }
 
 function openSocket(host: string, port: number, timeoutSeconds: number): Promise<Socket> {
@@ -54,8 +57,8 @@ async function start(remote: Remote, version: string, action: string, params: st
 const pause = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** A v2 request: the conversation, or null when the server hung up without a word. */
-async function tryV2(remote: Remote, action: string, params: string, settings: ClientSettings): Promise<Conversation | null> {
-  const { socket, reader } = await start(remote, V2_VERSION, action, params, settings);
+async function tryV2(remote: Remote, action: string, params: string, settings: ClientSettings, version = V2_VERSION): Promise<Conversation | null> {
+  const { socket, reader } = await start(remote, version, action, params, settings);
   let answer: string | null;
   try {
     answer = await reader.readLine(64 * 1024);
@@ -68,7 +71,7 @@ async function tryV2(remote: Remote, action: string, params: string, settings: C
     socket.destroy();
     return null;
   }
-  if (answer.startsWith('OK')) return { protocol: 'v2', socket, reader, greeting: answer.slice(2).trim() };
+  if (answer.startsWith('OK')) return v2Conversation(version, socket, reader, answer.slice(2).trim());
   socket.destroy();
   const message = answer.startsWith('ERROR') ? answer.slice(5).trim() : `unexpected answer '${answer.slice(0, 80)}'`;
   throw new ExitError(`${remote.host}: ${message}`);
@@ -101,22 +104,45 @@ export interface OpenOptions {
   memory?: PeerMemory;
   /** Pauses before each v2 retry after a silent hang-up. */
   pauses?: readonly number[];
+  /** Ask in 2.1 first (OK-line details such as the size); a 2.0 server is asked again in 2.0. */
+  v21?: boolean;
 }
 
 export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger, opts: OpenOptions = {}): Promise<Conversation> {
-  const { security, memory = NO_MEMORY, pauses = V2_RETRY_PAUSES_MS } = opts;
-  if (securityConfigured(security)) return openSecureRequest(remote, action, params, settings, security, openSocket);
+  const { security, memory = NO_MEMORY, pauses = V2_RETRY_PAUSES_MS, v21 = false } = opts;
   const mode = settings.protocol;
   const where = `${remote.host}:${remote.port}`;
-  const known = mode === 'auto' ? await memory.recall(remote) : null;
-  if (mode !== 'legacy' && known !== 'legacy') {
-    const conv = await v2WithRetries(remote, action, params, settings, pauses);
+  const known = mode === 'auto' || v21 ? await memory.recall(remote) : null;
+  // 2.1 first unless this server refused it lately; a hang-up on it is asked again in 2.0 at once.
+  const ask21 = v21 && mode !== 'legacy' && known !== 'legacy' && known !== 'v2.0';
+  if (securityConfigured(security)) {
+    if (ask21) {
+      const conv = await openSecureRequest(remote, action, params, settings, security, openSocket, V21_VERSION);
+      if (conv) return conv;
+      logger.info(`${where} does not speak ${V21_VERSION}; asking again in ${V2_VERSION}`);
+      await memory.remember(remote, 'v2.0');
+    }
+    const conv = await openSecureRequest(remote, action, params, settings, security, openSocket);
+    if (!conv) throw new ExitError(`${where}: closed the connection without answering our request`);
+    return conv;
+  }
+  if (ask21) {
+    const conv = await tryV2(remote, action, params, settings, V21_VERSION);
     if (conv) {
       if (known !== 'v2') await memory.remember(remote, 'v2');
       return conv;
     }
+    logger.info(`${where} hung up on ${V21_VERSION}; asking again in ${V2_VERSION}`);
+  }
+  if (mode !== 'legacy' && known !== 'legacy') {
+    const conv = await v2WithRetries(remote, action, params, settings, pauses);
+    if (conv) {
+      if (ask21) await memory.remember(remote, 'v2.0');
+      else if (known !== 'v2' && known !== 'v2.0') await memory.remember(remote, 'v2');
+      return conv;
+    }
     if (mode === 'v2') throw new ExitError(`${where} closed the connection without answering (not a v2 server? set [client] protocol = auto)`);
-    if (known === 'v2') {
+    if (known === 'v2' || known === 'v2.0') {
       throw new ExitError(
         `${where} answered in ${V2_VERSION} before, but now hangs up without a word (${pauses.length + 1} tries): ` +
           'busy (xinetd instances?) or failing; not falling back to 1.8b5, which cannot report failures',
@@ -127,7 +153,7 @@ export async function openRequest(remote: Remote, action: string, params: string
   }
   const { socket, reader } = await start(remote, LEGACY_VERSION, action, params, settings);
   if (mode === 'auto' && known !== 'legacy') await memory.remember(remote, 'legacy');
-  return { protocol: 'legacy', socket, reader, greeting: '' };
+  return { protocol: 'legacy', socket, reader, greeting: '', details: new Map() };
 }
 
 /**

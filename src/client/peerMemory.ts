@@ -10,8 +10,10 @@ import type { Remote } from './context.js';
 // once answered in v2 is never again taken for a 1.8b5 one because it hung up (xinetd full,
 // restarting); a known 1.8b5 server is spoken to in 1.8b5 at once, without two refused v2
 // connections first. A 1.8b5 verdict is checked again after a while: servers get upgraded.
+// 'v2.0': a v2 server that hung up on 2.1 (protocol 2.1, docs/DESIGN.md): asked in 2.0 at once,
+// and in 2.1 again after the same while; still never taken for a 1.8b5 one.
 
-export type Spoken = 'v2' | 'legacy';
+export type Spoken = 'v2' | 'v2.0' | 'legacy';
 
 /** How long "this server speaks only 1.8b5" is believed before v2 is tried again. */
 const LEGACY_MEMORY_SECONDS = 3600;
@@ -33,7 +35,9 @@ export function peerMemoryIn(dir: string, logger: Logger, now: () => Date = () =
         const [spoken, epoch] = lines ?? [];
         if (spoken === 'v2') return 'v2';
         const age = now().getTime() / 1000 - Number(epoch);
-        if (spoken === 'legacy' && age >= 0 && age < LEGACY_MEMORY_SECONDS) return 'legacy';
+        const fresh = age >= 0 && age < LEGACY_MEMORY_SECONDS;
+        if (spoken === 'v2.0') return fresh ? 'v2.0' : 'v2';
+        if (spoken === 'legacy' && fresh) return 'legacy';
         return null;
       } catch (err) {
         logger.warn(`cannot read what ${remote.host}:${remote.port} speaks from ${dir}: ${errorMessage(err)}`);

@@ -69,6 +69,8 @@ export interface AppConfig {
     snapshotPlugin: string;
     /** Seconds a write to the client may wait (client not reading) before the backup is stopped. */
     stallTimeout: number;
+    /** Newest v2 protocol answered; '2.0' behaves as a 2.0 server (hangs up on 2.1). */
+    maxV2Version: '2.0' | '2.1';
   };
   client: {
     protocol: ClientProtocol;
@@ -119,6 +121,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     copyBetweenHosts: [],
     snapshotPlugin: '',
     stallTimeout: 60,
+    maxV2Version: '2.1',
   },
   client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
   log: {
@@ -185,6 +188,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('server', 'copy_between_hosts', 'copyBetweenHosts', list),
   key('server', 'snapshot_plugin', 'snapshotPlugin', path(true)),
   key('server', 'stall_timeout', 'stallTimeout', whole(1, 86400)),
+  key('server', 'max_v2_version', 'maxV2Version', oneOf(['2.0', '2.1'] as const)),
   key('client', 'protocol', 'protocol', oneOf(['auto', 'v2', 'legacy'] as const)),
   key('client', 'connect_timeout', 'connectTimeout', whole(1, 3600)),
   key('client', 'idle_timeout', 'idleTimeout', whole(1, 86400)),

@@ -45,7 +45,7 @@ export function serverOptionsFromCnf(text: string): string[] {
   return out;
 }
 
-async function readServerOptions(defaultsFile: string): Promise<string[]> {
+export async function readServerOptions(defaultsFile: string): Promise<string[]> {
   const args = defaultsFile ? [`--defaults-file=${defaultsFile}`, ...GROUPS] : GROUPS;
   const r = await execa('my_print_defaults', args, { reject: false, timeout: 10_000, stdin: 'ignore', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' } });
   if (r.exitCode === 0) return r.stdout.split('\n');

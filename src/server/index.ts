@@ -70,7 +70,7 @@ async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate, h
   let outcome: Outcome;
   await sweepStaleScratch(deps.config.backup.tmpDir, logger);
   try {
-    const header = await readRequestHeader(reader, acceptedVersions(deps.config.server.acceptLegacy), (p) => {
+    const header = await readRequestHeader(reader, acceptedVersions(deps.config.server.acceptLegacy, deps.config.server.maxV2Version), (p) => {
       protocol = p;
     });
     const wire = protocol ?? 'legacy';

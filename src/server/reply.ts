@@ -1,4 +1,6 @@
 import { writeAll } from '../protocol/io.js';
+import { formatOkDetails, V21_VERSION } from '../protocol/versions.js';
+import { estimateBackupSize } from './datadirSize.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
 import type { Outcome, Session, WireProtocol } from './context.js';
 import type { Writable } from 'node:stream';
@@ -6,6 +8,17 @@ import type { Writable } from 'node:stream';
 /** v2 only: the line that answers the request header. */
 export async function sendV2Greeting(s: Session, detail: string): Promise<void> {
   if (s.protocol === 'v2') await writeAll(s.output, `OK${detail ? ` ${detail}` : ''}\n`);
+}
+
+/**
+ * v2 only: the OK line before a backup tool's stream. A 2.1 client also learns the database's
+ * size (its progress estimate); a 2.0 client gets exactly `OK <format>`, all it understands.
+ */
+export async function sendBackupGreeting(s: Session, format: string): Promise<void> {
+  if (s.protocol !== 'v2') return;
+  if (s.header.version !== V21_VERSION) return sendV2Greeting(s, format);
+  const size = await estimateBackupSize(s.deps.config).catch(() => undefined);
+  await sendV2Greeting(s, formatOkDetails(format, { size }));
 }
 
 /**

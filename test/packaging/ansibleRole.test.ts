@@ -22,6 +22,8 @@ const NOT_IN_ROLE = new Map<string, string>([
   ['tls.key', 'certificates are not deployed by the role yet'],
   ['tls.ca', 'certificates are not deployed by the role yet'],
   ['tls.server_name', 'certificates are not deployed by the role yet'],
+  // A compatibility switch for testing clients against an older server, not a fleet setting.
+  ['server.max_v2_version', 'only for testing clients against a 2.0 server'],
 ]);
 
 /** A role-internal `__name` (vars/main.yml) is computed from the public `name`. */

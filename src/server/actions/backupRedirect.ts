@@ -7,7 +7,7 @@ import { startTarCreate, tarStatus } from '../../tar/tar.js';
 import { extractXbstream } from '../../xbstream/extract.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream, type ProducerStatus } from '../dataSender.js';
-import { sendV2Greeting } from '../reply.js';
+import { sendBackupGreeting } from '../reply.js';
 import { poisonLegacy } from '../legacyStaged.js';
 import { scratchPrefix } from '../../backupTool/scratch.js';
 
@@ -32,7 +32,7 @@ export async function streamBackupTool(s: Session, creds: Credentials): Promise<
 }
 
 async function streamDirect(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
-  await sendV2Greeting(s, tool.format);
+  await sendBackupGreeting(s, tool.format);
   return sendStream(s, tool.stdout, () => tool.done, () => tool.kill());
 }
 

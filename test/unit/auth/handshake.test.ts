@@ -278,3 +278,22 @@ test('a client that drips its first line (or stalls the hello) is cut off at the
     await env.cleanup();
   }
 });
+
+// Protocol 2.1 inside the authenticated hello: the MAC covers the 2.1 version line as sent, and a
+// server that answers only 2.0 (max_v2_version) is asked again in 2.0 after a fresh hello.
+for (const max of ['2.1', '2.0'] as const) {
+  test(`authenticated 2.1 request, server max_v2_version = ${max}: served${max === '2.0' ? ' after a fresh 2.0 hello' : ''}`, () =>
+    withAuthServer(async (env, l, clientSecret) => {
+      const security = { auth: { secretFile: clientSecret }, tls: { cert: '', key: '', ca: '', serverName: '' } };
+      const remote = { host: '127.0.0.1', port: l.port, tmpdir: env.tmp, binpath: '/usr/bin' };
+      const conv = await openRequest(remote, 'copy from', join(env.data, 'f.txt'), clientSettings, quietLogger(), { security, v21: true });
+      const parts: Buffer[] = [];
+      for await (const part of conv.reader.rest()) parts.push(part);
+      assert.equal(conv.greeting, 'tar');
+      assert.ok(Buffer.concat(parts).includes('payload'));
+      const last = await l.served[l.served.length - 1];
+      assert.equal(last?.status, 0, last?.log);
+      assert.match(last?.log ?? '', new RegExp(`version=${max}_zrm-innobackupex action='copy from'.*outcome=OK`));
+      assert.equal(l.served.length, max === '2.0' ? 2 : 1);
+    }, `[server]\nmax_v2_version = ${max}\n`));
+}

@@ -100,3 +100,63 @@ test('negotiation: a server that answered the old way is remembered, and spoken 
       f.server.close();
     }
   }));
+
+// Protocol 2.1 (asked for by `zrm-innobackupex backup` for the size up front).
+const v21Server = (line: string) => (line === '2.1_zrm-innobackupex' ? 'OK xbstream size=4096 later=x\n' : line.startsWith('2.') ? 'OK xbstream\n' : null);
+const v20Server = (line: string) => (line === '2.0_zrm-innobackupex' ? 'OK xbstream\n' : null);
+
+test('2.1: a 2.1 server is asked in 2.1 and its OK-line details are split off the format word', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, v21Server);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, v21: true });
+      conv.socket.destroy();
+      assert.equal(conv.greeting, 'xbstream');
+      assert.equal(conv.details.get('size'), '4096');
+      assert.deepEqual(f.firstLines, ['2.1_zrm-innobackupex']);
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.1: a 2.0 server hangs up on 2.1, is asked again in 2.0 at once, and is remembered as 2.0 (never 1.8b5)', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, v20Server);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, v21: true });
+      conv.socket.destroy();
+      assert.equal(conv.protocol, 'v2');
+      assert.equal(conv.greeting, 'xbstream');
+      assert.equal(conv.details.size, 0);
+      assert.deepEqual(f.firstLines, ['2.1_zrm-innobackupex', '2.0_zrm-innobackupex']);
+      assert.equal(await memory.recall(remoteAt(f.port)), 'v2.0');
+      const again = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, v21: true });
+      again.socket.destroy();
+      assert.deepEqual(f.firstLines.slice(2), ['2.0_zrm-innobackupex'], 'a remembered 2.0 server is asked in 2.0 first');
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.1 not asked for: the request goes out in 2.0 and an OK line is taken whole, as before', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, v21Server);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES });
+      conv.socket.destroy();
+      assert.equal(conv.greeting, 'xbstream');
+      assert.deepEqual(f.firstLines, ['2.0_zrm-innobackupex']);
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.1 memory: a 2.0 verdict is believed for an hour, then 2.1 is tried again (still never 1.8b5)', () =>
+  withMemory(async (_m, dir) => {
+    let now = new Date('2026-11-29T10:00:00Z');
+    const memory = peerMemoryIn(dir, memoryLogger().logger, () => now);
+    await memory.remember(remoteAt(1), 'v2.0');
+    assert.equal(await memory.recall(remoteAt(1)), 'v2.0');
+    now = new Date('2026-11-29T11:00:01Z');
+    assert.equal(await memory.recall(remoteAt(1)), 'v2');
+  }));

@@ -81,7 +81,7 @@ test('every key is read, trimmed and converted', () => {
       credentialsFile: '/etc/mysql/zrm-backup.cnf',
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
-    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], allowedRootsAuto: false, pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, allowedClients: ['10.0.0.0/8', 'fd00::/8'], requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl', stallTimeout: 9 },
+    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], allowedRootsAuto: false, pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, allowedClients: ['10.0.0.0/8', 'fd00::/8'], requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl', stallTimeout: 9, maxV2Version: '2.1' },
     client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8, prepare: true, maxFileSize: 512n * 1024n ** 3n },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
     auth: { secretFile: '/etc/mysql-zrm/secret' },
