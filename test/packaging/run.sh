@@ -54,12 +54,17 @@ t0=$SECONDS
 lap() { echo "-- $1: $((SECONDS - t0)) s"; t0=$SECONDS; }
 
 step "build the packages"
-v1=$(node -p 'require(process.argv[1]).version' "$REPO/package.json")
+# v1 as `npm run package` versions this tree (2.1.0-dev.<minute>.g<commit> between releases);
+# v2 a later build of the same bundle. package.sh prints the .deb's, then the .rpm's path.
+v1=$("$REPO/scripts/package-version.sh")
 if [[ $v1 == *+* ]]; then v2="$v1.test2"; else v2="$v1+test.2"; fi
-PKG_OUT=$work/v1 "$REPO/scripts/package.sh"
-PKG_OUT=$work/v2 PKG_VERSION=$v2 PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh"
-deb1=$work/v1/mysql-zrm-innobackupex_${v1}_all.deb rpm1=$work/v1/mysql-zrm-innobackupex-${v1}-1.noarch.rpm
-deb2=$work/v2/mysql-zrm-innobackupex_${v2}_all.deb rpm2=$work/v2/mysql-zrm-innobackupex-${v2}-1.noarch.rpm
+mapfile -t built1 < <(PKG_OUT=$work/v1 PKG_VERSION=$v1 "$REPO/scripts/package.sh")
+mapfile -t built2 < <(PKG_OUT=$work/v2 PKG_VERSION=$v2 PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh")
+deb1=${built1[0]} rpm1=${built1[1]} deb2=${built2[0]} rpm2=${built2[1]}
+[ -f "$deb1" ] && [ -f "$rpm1" ] && [ -f "$deb2" ] && [ -f "$rpm2" ] ||
+  fail "package.sh did not print the packages it made"
+dpkg --compare-versions "$(dpkg-deb -f "$deb1" Version)" lt "$(dpkg-deb -f "$deb2" Version)" || fail "v2 does not sort after v1"
+export PKG_V1=$v1
 lap build
 
 step "lintian, rpmlint"
