@@ -13,7 +13,8 @@ await build({
   format: 'esm',
   // Bundled CommonJS dependencies (winston) still call require(); give them one.
   banner: { js: "import { createRequire as __zrmCreateRequire } from 'node:module'; const require = __zrmCreateRequire(import.meta.url);" },
-  define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(pkg.version) },
+  // scripts/package.sh builds the packages' bundle with their version (2.1.0-dev.… between releases).
+  define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(process.env.ZRM_BUILD_VERSION || pkg.version) },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -9,6 +9,8 @@ PACKAGES=(mariadb-server mariadb-client mariadb-backup xinetd tar iproute2 procp
 command -v node >/dev/null || PACKAGES+=(nodejs npm)
 if [ "${1:-}" != "--demo" ]; then
   PACKAGES+=(logrotate debootstrap lintian rpm rpmlint cpio zstd systemd time ansible ansible-lint openssh-server openssh-client sshpass sudo)
+  # npm run repo and its tests: apt and yum repositories, signing.
+  PACKAGES+=(reprepro createrepo-c gnupg gpgv dpkg-dev python3)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

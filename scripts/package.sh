@@ -2,11 +2,14 @@
 # Builds the Debian and RPM packages (npm run package):
 #   dist/mysql-zrm-innobackupex_<version>_all.deb
 #   dist/mysql-zrm-innobackupex-<version>-1.noarch.rpm
-# from packaging/nfpm.yaml, after `npm run build` has made dist/app/zrm-innobackupex.mjs.
-# Generated files are staged under build/package/.
+# from packaging/nfpm.yaml, after `npm run build` has made dist/app/zrm-innobackupex.mjs, and
+# prints their paths. <version> is the packages' own (a semver "-pre" becomes "~pre", which
+# sorts before the release in dpkg and rpm). Generated files are staged under build/package/.
 #
 # Environment:
-#   PKG_VERSION     package version (default: "version" of package.json)
+#   PKG_VERSION     package version, semver (default: scripts/package-version.sh: the tag of a
+#                   tagged release, else <next minor>-dev.<yyyymmddHHMM>.g<commit>); the bundle
+#                   built here reports it in --version
 #   PKG_OUT         output directory (default: dist)
 #   PKG_MAINTAINER  "Name <address>" for the Maintainer field and the changelog
 #   PKG_SKIP_BUILD  1: package the bundle already in dist/app (a second version in tests)
@@ -17,15 +20,18 @@ set -euo pipefail
 die() { echo "package.sh: $*" >&2; exit 1; }
 
 cd "$(dirname "$0")/.."
-version=${PKG_VERSION:-$(node -p 'require("./package.json").version')}
+version=${PKG_VERSION:-$(scripts/package-version.sh)}
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]*)?$ ]] || die "version '$version' is not x.y.z[-pre][+meta]"
+# The version nfpm writes into both packages (semver 2.1.0-dev.x is 2.1.0~dev.x in dpkg and rpm):
+# their file names and changelog entries carry it.
+pkg_version=${version/-/\~}
 out=${PKG_OUT:-dist}
 maintainer=${PKG_MAINTAINER:-mysql-zrm-innobackupex maintainers <maintainers@users.noreply.r-seed-9b404211.example>}
 nfpm=${NFPM:-$(command -v nfpm || echo "$HOME/go/bin/nfpm")}
 [ -x "$nfpm" ] || die "nfpm not found; go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2"
 
 if [ "${PKG_SKIP_BUILD:-0}" != 1 ]; then
-  npm run --silent build
+  ZRM_BUILD_VERSION=$version npm run --silent build
 fi
 bundle=dist/app/zrm-innobackupex.mjs
 [ -s "$bundle" ] || die "$bundle is missing: npm run build"
@@ -41,14 +47,14 @@ for doc in README.md CHANGELOG.md; do
   gzip -9n <"$doc" >"$stage/$doc.gz"
 done
 date_epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-PKG_VERSION=$version PKG_MAINTAINER=$maintainer PKG_DATE=$date_epoch \
+PKG_VERSION=$pkg_version PKG_MAINTAINER=$maintainer PKG_DATE=$date_epoch \
   node packaging/tools/stage-docs.mjs "$stage"
 # RPM only: with `changelog:` nfpm would also write a changelog.Debian.gz into the .deb.
 { cat packaging/nfpm.yaml; printf '\nchangelog: %s/changelog.yml\n' "$stage"; } >"$stage/nfpm-rpm.yaml"
 
-deb="$out/mysql-zrm-innobackupex_${version}_all.deb"
+deb="$out/mysql-zrm-innobackupex_${pkg_version}_all.deb"
 # The .rpm is named as rpm names it (NAME-VERSION-RELEASE.ARCH.rpm, rpmlint's coherent name).
-rpm="$out/mysql-zrm-innobackupex-${version}-1.noarch.rpm"
+rpm="$out/mysql-zrm-innobackupex-${pkg_version}-1.noarch.rpm"
 rm -f "$deb" "$rpm"
 export PKG_VERSION=$version PKG_MAINTAINER=$maintainer
 "$nfpm" pkg --config packaging/nfpm.yaml --packager deb --target "$deb" >/dev/null

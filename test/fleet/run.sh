@@ -16,8 +16,8 @@
 #      marker row from a MariaDB started on the prepared copy;
 #   3. shows that port 25300 answers bk1 and refuses ctl (not in only_from).
 # Namespaces, mounts and daemons go on every exit path (trap). Usage: test/fleet/run.sh
-# Environment: ZRM_FLEET_DEB=path of the .deb (default: dist/mysql-zrm-innobackupex_<v>_all.deb,
-# built with `npm run package` when missing); ZRM_FLEET_KEEP=1 keeps the work dir.
+# Environment: ZRM_FLEET_DEB=path of the .deb (default: built now with scripts/package.sh);
+# ZRM_FLEET_KEEP=1 keeps the work dir.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,12 +91,11 @@ log "work dir $work"
 "$here/lint.sh" >"$work/lint.log" 2>&1 || { cat "$work/lint.log" >&2; die "lint"; }
 ok "ansible-lint (production profile) and --syntax-check"
 phase "lint"
-version=$(node -p "require('$repo/package.json').version")
-deb=${ZRM_FLEET_DEB:-$repo/dist/mysql-zrm-innobackupex_${version}_all.deb}
-if [ ! -f "$deb" ]; then
-  log "building $deb (npm run package)"
-  (cd "$repo" && npm run --silent package) >&2
-  [ -f "$deb" ] || die "npm run package did not make $deb"
+deb=${ZRM_FLEET_DEB:-}
+if [ -z "$deb" ]; then
+  log "building the packages (scripts/package.sh)"
+  deb=$(PKG_OUT="$work/packages" "$repo/scripts/package.sh" | sed -n 1p)
+  [ -f "$deb" ] || die "scripts/package.sh did not make a .deb"
 fi
 deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
 log "package $deb ($(date -r "$deb" '+%F %T'))"

@@ -8,9 +8,14 @@
 #   3. the .rpm: query, same files as the .deb, rpm --root install/upgrade/erase (rpm-root.sh)
 #   4. the .deb in a Debian 12 chroot: apt, Node 18, xinetd, logrotate, upgrade, purge
 #      (deb-chroot.sh, in-root/*.sh)
+#   5. npm run repo: signatures checked with gpgv and rpmkeys, createrepo_c's metadata
+#      (repo-files.sh); a fresh Debian 12 root installs by name from the apt repository,
+#      upgrades keeping an edited conffile, refuses the repository signed by another key
+#      (deb-repo.sh)
 #
 # Needs root and http://deb.debian.org. Host tools: nfpm, lintian, rpmlint, rpm, debootstrap,
-# zstd, systemd (systemd-analyze), util-linux (unshare, setpriv), iproute2, cpio.
+# zstd, systemd (systemd-analyze), util-linux (unshare, setpriv), iproute2, cpio, reprepro,
+# createrepo_c, gnupg, gpgv.
 # Usage: test/packaging/run.sh [--keep]   (--keep: leave the work directory to look at)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,6 +50,7 @@ cleanup() {
   fi
   release_root "$work/deb-root"
   release_root "$work/rpm-root"
+  release_root "$work/repo-root"
   if [ "$keep" = 1 ]; then echo "work directory kept: $work"; else rm -rf --one-file-system "$work"; fi
 }
 trap cleanup EXIT
@@ -54,12 +60,20 @@ t0=$SECONDS
 lap() { echo "-- $1: $((SECONDS - t0)) s"; t0=$SECONDS; }
 
 step "build the packages"
-v1=$(node -p 'require(process.argv[1]).version' "$REPO/package.json")
+# v1 as `npm run package` versions this tree (2.1.0-dev.<minute>.g<commit> between releases);
+# v2 a later build of the same bundle. package.sh prints the .deb's, then the .rpm's path.
+v1=$("$REPO/scripts/package-version.sh")
 if [[ $v1 == *+* ]]; then v2="$v1.test2"; else v2="$v1+test.2"; fi
-PKG_OUT=$work/v1 "$REPO/scripts/package.sh"
-PKG_OUT=$work/v2 PKG_VERSION=$v2 PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh"
-deb1=$work/v1/mysql-zrm-innobackupex_${v1}_all.deb rpm1=$work/v1/mysql-zrm-innobackupex-${v1}-1.noarch.rpm
-deb2=$work/v2/mysql-zrm-innobackupex_${v2}_all.deb rpm2=$work/v2/mysql-zrm-innobackupex-${v2}-1.noarch.rpm
+mapfile -t built1 < <(PKG_OUT=$work/v1 PKG_VERSION=$v1 "$REPO/scripts/package.sh")
+mapfile -t built2 < <(PKG_OUT=$work/v2 PKG_VERSION=$v2 PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh")
+# v3: only in the repository signed by another key (repo-files.sh, deb-repo.sh).
+mapfile -t built3 < <(PKG_OUT=$work/v3 PKG_VERSION=${v2/test.2/test.3} PKG_SKIP_BUILD=1 "$REPO/scripts/package.sh")
+deb1=${built1[0]} rpm1=${built1[1]} deb2=${built2[0]} rpm2=${built2[1]}
+[ -f "$deb1" ] && [ -f "$rpm1" ] && [ -f "$deb2" ] && [ -f "$rpm2" ] && [ -f "${built3[0]}" ] ||
+  fail "package.sh did not print the packages it made"
+dpkg --compare-versions "$(dpkg-deb -f "$deb1" Version)" lt "$(dpkg-deb -f "$deb2" Version)" || fail "v2 does not sort after v1"
+dpkg --compare-versions "$(dpkg-deb -f "$deb2" Version)" lt "$(dpkg-deb -f "${built3[0]}" Version)" || fail "v3 does not sort after v2"
+export PKG_V1=$v1
 lap build
 
 step "lintian, rpmlint"
@@ -81,5 +95,9 @@ run_child "$here/rpm-root.sh" "$work" "$rpm1" "$rpm2" "$deb1"
 lap rpm
 run_child "$here/deb-chroot.sh" "$work" "$deb1" "$deb2"
 lap deb
+run_child "$here/repo-files.sh" "$work" "$work/v1" "$work/v2" "$work/v3"
+lap repo
+run_child "$here/deb-repo.sh" "$work"
+lap "apt repository"
 
 step "packaging test passed"
