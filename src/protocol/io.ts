@@ -41,7 +41,7 @@ interface WritableBuffer {
 
 // write() says false whenever the buffer passed the high-water mark during the call, even if a
 // socket handed everything to the kernel at once; what is left is what counts.
-function hasRoom(out: AnyWritable): boolean {
+export function hasRoom(out: AnyWritable): boolean {
   const { writableLength, writableHighWaterMark } = out as WritableBuffer;
   if (typeof writableLength !== 'number' || typeof writableHighWaterMark !== 'number') return false;
   return writableLength < writableHighWaterMark;
@@ -87,6 +87,39 @@ export function writeAll(out: AnyWritable, data: Buffer | string | readonly Buff
     // It may have failed or drained while we were not listening yet (never synchronously, but
     // a stream destroyed by write() itself is possible).
     if ((out as WritableState).destroyed) finish(closedError(out, 'write failed'));
+  });
+}
+
+/**
+ * Throws (the error the stream already had, or "already closed") if `out` can take no more
+ * writes; else makes sure a later 'error' is kept for the next check instead of crashing us.
+ * For senders that write synchronously and wait only for 'drain' (see waitForDrain).
+ */
+export function ensureWritable(out: AnyWritable, what = 'write failed'): void {
+  guard(out);
+  const state = out as WritableState;
+  if (state.destroyed || state.writableEnded || lastError.get(out) !== undefined) throw closedError(out, what);
+}
+
+/** Resolves on 'drain' (at once if `out` has room again); rejects if it errors or closes first. */
+export function waitForDrain(out: AnyWritable): Promise<void> {
+  guard(out);
+  if (hasRoom(out)) return Promise.resolve();
+  if ((out as WritableState).destroyed) return Promise.reject(closedError(out, 'write failed'));
+  return new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      out.removeListener('drain', onDrain);
+      out.removeListener('error', onError);
+      out.removeListener('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = (): void => finish();
+    const onError = (err: unknown): void => finish(wrap(err, 'write failed'));
+    const onClose = (): void => finish(new ProtocolError('write failed: the connection closed before the data was sent'));
+    out.on('drain', onDrain);
+    out.on('error', onError);
+    out.on('close', onClose);
   });
 }
 

@@ -4,7 +4,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { IntegrityError, ProtocolError, errorMessage } from '../errors.js';
-import { writeAll } from './io.js';
+import { ensureWritable, hasRoom, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
 
 export const V2_MAX_FRAME = 4 * 1024 * 1024;
@@ -39,6 +39,30 @@ export class V2Sender {
   /** Payload bytes accepted so far. */
   get bytes(): number {
     return this.total;
+  }
+
+  /**
+   * Frames, counts and hashes `data` and hands it to `out` at once (headers and payloads in
+   * one writev); true while `out` has room for more, false when the caller should wait for
+   * 'drain'. The synchronous form: no promise per chunk on the hot path.
+   */
+  send(data: Buffer): boolean {
+    if (this.ended) throw new Error('V2Sender: write after end');
+    if (this.busy) throw new Error('V2Sender: a write is still pending; await it first');
+    if (data.length === 0) return true;
+    ensureWritable(this.out);
+    this.hash.update(data);
+    this.total += data.length;
+    const out = this.out;
+    out.cork();
+    let ok = true;
+    for (let start = 0; start < data.length; start += V2_MAX_FRAME) {
+      const piece = start === 0 && data.length <= V2_MAX_FRAME ? data : data.subarray(start, Math.min(start + V2_MAX_FRAME, data.length));
+      out.write(frameHeader(piece.length));
+      ok = out.write(piece);
+    }
+    out.uncork();
+    return ok || hasRoom(out);
   }
 
   async write(data: Buffer): Promise<void> {

@@ -28,7 +28,7 @@ export async function sendStream(
   const sender = new V2Sender(s.output);
   let status: ProducerStatus;
   try {
-    await pumpToClient(s, source, (chunk) => sender.write(chunk));
+    await pumpToClient(s, source, (chunk) => sender.send(chunk));
     status = await finish();
   } catch (err) {
     // Stop the producer before waiting for it: nobody reads its pipe any more, so it would

@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import { ExitError } from '../errors.js';
+import { waitForDrain } from '../protocol/io.js';
 import type { Session } from './context.js';
 
 /**
@@ -13,25 +15,120 @@ export class StallError extends ExitError {
   }
 }
 
-export async function withStallDeadline<T>(work: Promise<T>, seconds: number, onStall: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      onStall();
-      reject(new StallError(seconds));
-    }, seconds * 1000);
-  });
-  try {
-    return await Promise.race([work, stalled]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * The stall deadline of one stream: a single timer, refreshed when a wait begins and ignored
+ * while nothing waits. A timer per chunk (set, raced, cleared 16 000 times a GiB) cost more
+ * than the write it guarded.
+ */
+export class StallGuard {
+  private timer: NodeJS.Timeout | undefined;
+  private fail: ((err: Error) => void) | undefined;
+
+  constructor(private readonly seconds: number, private readonly onStall: () => void) {}
+
+  /** `work`, or StallError (after onStall) if it has not settled within the deadline. */
+  async wait<T>(work: Promise<T>): Promise<T> {
+    const stalled = new Promise<never>((_resolve, reject) => {
+      this.fail = reject;
+    });
+    if (this.timer === undefined) this.timer = setTimeout(() => this.fire(), this.seconds * 1000);
+    else this.timer.refresh();
+    try {
+      return await Promise.race([work, stalled]);
+    } finally {
+      this.fail = undefined;
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fire(): void {
+    const fail = this.fail;
+    if (fail === undefined) return; // nothing was waiting: the last wait ended in time
+    this.fail = undefined;
+    this.onStall();
+    fail(new StallError(this.seconds));
   }
 }
 
-/** Writes each chunk of `source` to the client with `write`, each under stall_timeout; counts the bytes. */
-export async function pumpToClient(s: Session, source: AsyncIterable<Buffer>, write: (chunk: Buffer) => Promise<void>): Promise<void> {
-  for await (const chunk of source) {
-    await withStallDeadline(write(chunk), s.deps.config.server.stallTimeout, () => s.output.destroy());
-    s.bytes += chunk.length;
+export async function withStallDeadline<T>(work: Promise<T>, seconds: number, onStall: () => void): Promise<T> {
+  const guard = new StallGuard(seconds, onStall);
+  try {
+    return await guard.wait(work);
+  } finally {
+    guard.dispose();
   }
+}
+
+/**
+ * How a chunk goes to the client: synchronously, saying whether the client's buffer has room
+ * for more (false: wait for 'drain'), or as a promise to wait for.
+ */
+export type SendChunk = (chunk: Buffer) => boolean | Promise<void>;
+
+/**
+ * Sends each chunk of `source` to the client, waiting (under one stall_timeout for the stream)
+ * only when the client's buffer is full; counts the bytes. A Readable is consumed through its
+ * 'data' events, paused while we wait: no promise or async-iterator step per chunk.
+ */
+export async function pumpToClient(s: Session, source: AsyncIterable<Buffer>, send: SendChunk): Promise<void> {
+  const guard = new StallGuard(s.deps.config.server.stallTimeout, () => s.output.destroy());
+  const wait = (r: false | Promise<void>): Promise<void> => guard.wait(r === false ? waitForDrain(s.output) : r);
+  try {
+    if (source instanceof Readable) {
+      await pumpReadable(source, s, send, wait);
+      return;
+    }
+    for await (const chunk of source) {
+      const r = send(chunk);
+      s.bytes += chunk.length;
+      if (r !== true) await wait(r);
+    }
+  } finally {
+    guard.dispose();
+  }
+}
+
+function pumpReadable(source: Readable, s: Session, send: SendChunk, wait: (r: false | Promise<void>) => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      source.removeListener('data', onData);
+      source.removeListener('end', onEnd);
+      source.removeListener('error', finish);
+      if (err === undefined) {
+        resolve();
+        return;
+      }
+      // As a for-await loop that threw would: the source is let go of (the caller stops its producer).
+      source.on('error', () => undefined);
+      source.destroy();
+      reject(err);
+    };
+    const onEnd = (): void => finish();
+    const onData = (chunk: Buffer): void => {
+      if (done) return;
+      let r: boolean | Promise<void>;
+      try {
+        r = send(chunk);
+      } catch (err) {
+        finish(err);
+        return;
+      }
+      s.bytes += chunk.length;
+      if (r === true) return;
+      source.pause();
+      wait(r).then(() => {
+        if (!done) source.resume();
+      }, finish);
+    };
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', finish);
+  });
 }
