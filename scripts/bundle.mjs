@@ -18,7 +18,7 @@ const requireHere = createRequire(import.meta.url);
 const builtinsOnFirstUse = {
   name: 'builtins-on-first-use',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+    b.onResolve({ filter: /^(node:)?[a-z0-9_/]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       if (!builtinModules.includes(name)) return undefined;
       if (args.kind === 'require-call') return { path: `node:${name}`, external: true };

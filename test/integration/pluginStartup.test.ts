@@ -11,7 +11,7 @@ import { withTempDir } from '../helpers/tempDir.js';
 // own modules were loaded by the time the process exits. The heavy dependencies show through
 // the built-ins they load: commander and execa child_process, winston zlib and tty.
 const BUNDLE = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'dist', 'app', 'zrm-innobackupex.mjs');
-const NOT_FOR_A_SNAPSHOT_CALL = ['child_process', 'zlib', 'tty', 'crypto', 'tls', 'http', 'https', 'worker_threads'];
+const NOT_FOR_A_SNAPSHOT_CALL = ['child_process', 'zlib', 'tty', 'crypto', 'tls', 'http', 'https', 'worker_threads', 'v8'];
 
 const RECORDER = `const seen = new Set(process.moduleLoadList);
 process.on('exit', () => {
