@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +17,8 @@ async function requireStateDir(dir: string): Promise<FileHandle> {
 export async function writePrivateLines(dir: string, name: string, lines: readonly string[]): Promise<void> {
   if (lines.some((l) => /[\r\n]/.test(l))) throw new ExitError(`cannot write ${name}: a value contains a line break`);
   const dirHandle = await requireStateDir(dir);
+  // Loaded here: most plugin calls (get-vm-device-details above all) write nothing.
+  const { randomBytes } = await import('node:crypto');
   const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

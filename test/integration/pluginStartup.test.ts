@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { withTempDir } from '../helpers/tempDir.js';
+
+// ZRM starts a plugin about 16 times a backup: a snapshot call must load only what it uses. The
+// bundle the packages ship, started as inno-snapshot.pl; a preloaded script notes which of Node's
+// own modules were loaded by the time the process exits. The heavy dependencies show through
+// the built-ins they load: commander and execa child_process, winston zlib and tty.
+const BUNDLE = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'dist', 'app', 'zrm-innobackupex.mjs');
+const NOT_FOR_A_SNAPSHOT_CALL = ['child_process', 'zlib', 'tty', 'crypto', 'tls', 'http', 'https', 'worker_threads', 'v8'];
+
+const RECORDER = `const seen = new Set(process.moduleLoadList);
+process.on('exit', () => {
+  const loaded = process.moduleLoadList.filter((m) => !seen.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  require('node:fs').writeFileSync(process.env.LOADED_FILE, loaded.join('\\n'));
+});
+`;
+
+async function snapshotCall(dir: string, plugin: string): Promise<{ stdout: string; loaded: string[]; log: string }> {
+  const conf = join(dir, 'innobackupex.conf');
+  const log = join(dir, 'server.log');
+  await writeFile(conf, `[state]\ndir = ${join(dir, 'state')}\n[log]\nserver_log = ${log}\n`);
+  await writeFile(join(dir, 'recorder.cjs'), RECORDER);
+  const loadedFile = join(dir, 'loaded.txt');
+  const r = await execa(process.execPath, ['--require', join(dir, 'recorder.cjs'), plugin, '--action', 'get-vm-device-details', '--directory', dir, '--sname', 'startup'], {
+    env: { ZRM_INNOBACKUPEX_CONF: conf, LOADED_FILE: loadedFile, PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    extendEnv: false,
+  });
+  assert.equal(r.stderr, '');
+  return { stdout: r.stdout, loaded: (await readFile(loadedFile, 'utf8')).split('\n'), log: await readFile(log, 'utf8') };
+}
+
+function checkCall(call: { stdout: string; loaded: string[]; log: string }): void {
+  assert.match(call.stdout, /^device=\/dev\/null\nsnapshot-device=\/dev\/null\n.*\nsnapshot-mount-point=\/tmp\/zrm-innosnap$/s);
+  assert.match(call.log, /^\S+Z inno-snapshot\[\d+\] info: snapshot get-vm-device-details \(local\): .*\n\S+Z inno-snapshot\[\d+\] info: snapshot get-vm-device-details: ok\n$/);
+  const heavy = call.loaded.filter((m) => NOT_FOR_A_SNAPSHOT_CALL.includes(m));
+  assert.deepEqual(heavy, [], `a get-vm-device-details call loaded ${heavy.join(', ')}`);
+}
+
+test('the bundle started as inno-snapshot.pl answers get-vm-device-details without loading the heavy modules', async () => {
+  await withTempDir('startup-', async (dir) => {
+    const plugin = join(dir, 'inno-snapshot.pl');
+    await symlink(BUNDLE, plugin);
+    checkCall(await snapshotCall(dir, plugin));
+  });
+});
+
+test('so does the packaged launcher (a script that imports the bundle)', async () => {
+  await withTempDir('startup-', async (dir) => {
+    const launcher = (await readFile(resolve(BUNDLE, '..', '..', '..', 'packaging', 'launchers', 'inno-snapshot.pl'), 'utf8'))
+      .replace('/usr/lib/mysql-zrm-innobackupex/zrm-innobackupex.mjs', BUNDLE);
+    assert.ok(launcher.includes(BUNDLE), 'the launcher names the packaged bundle');
+    await mkdir(join(dir, 'plugins'));
+    const plugin = join(dir, 'plugins', 'inno-snapshot.pl');
+    await writeFile(plugin, launcher, { mode: 0o755 });
+    checkCall(await snapshotCall(dir, plugin));
+  });
+});
