@@ -41,7 +41,10 @@ export async function startBackup(
   let argv: ToolArgv;
   try {
     // mkdtemp makes the directory 0700: the option file and the tool's scratch space are ours alone.
-    workDir = await mkdtemp(join(opts.tmpRoot ?? config.backup.tmpDir, scratchPrefix('backup')));
+    const root = opts.tmpRoot ?? config.backup.tmpDir;
+    workDir = await mkdtemp(join(root, scratchPrefix('backup'))).catch((err: unknown) => {
+      throw new Error(`no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`);
+    });
     const optionFile = await writeRunOptionFile(workDir, creds, config.backup);
     const targetDir = join(workDir, 'target');
     await mkdir(targetDir, { mode: 0o700 });

@@ -48,7 +48,7 @@ async function start(remote: Remote, version: string, action: string, params: st
   // Errors surface through the reader and writeAll; this keeps a late EPIPE from crashing us.
   socket.on('error', () => undefined);
   // A server that stops talking must not hang ZRM for ever.
-  socket.setTimeout(idleSeconds * 1000, () => socket.destroy(new Error(`no data from ${remote.host} for ${idleSeconds}s`)));
+  socket.setTimeout(idleSeconds * 1000, () => socket.destroy(new ExitError(`no data from ${remote.host}:${remote.port} for ${idleSeconds} s ([client] idle_timeout)`)));
   const reader = new StreamReader(socket);
   await writeAll(socket, formatRequestHeader({ version, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath }));
   return { socket, reader };

@@ -36,7 +36,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf, facts: C
     await requireLocalDir(req.destinationDirectory);
     Object.assign(facts, { action: 'copy from', path: req.sourceFile, destinationDir: req.destinationDirectory });
     const conv = await open(ctx, conf, req.sourceHost ?? '', 'copy from', req.sourceFile);
-    const r = await receiveStream(conv, req.destinationDirectory, { maxFileSize: ctx.config.client.maxFileSize });
+    const r = await receiveStream(conv, req.destinationDirectory, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout });
     Object.assign(facts, { bytes: r.bytes, sha256: r.sha256 });
     await onBackupLanded(req.destinationDirectory, r, { host: req.sourceHost ?? '', path: req.sourceFile }, { ...ctx, zrmConf: conf });
     await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${req.sourceHost}:${req.sourceFile} to ${req.destinationDirectory}`]);
@@ -116,7 +116,7 @@ async function mysqlhotcopy(req: Form<'mysqlhotcopy'>, ctx: CopyContext, conf: Z
   await requireLocalDir(req.destination);
   const params = [...req.options].filter(([k]) => k !== 'host').map(([k, v]) => ` --${k}="${v}"`).join('') + ` ${req.databases.join(' ')}`;
   const conv = await open(ctx, conf, host ?? '', 'mysqlhotcopy', params);
-  const r = await receiveStream(conv, req.destination, { maxFileSize: ctx.config.client.maxFileSize });
+  const r = await receiveStream(conv, req.destination, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout });
   if (!req.quiet) await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${host} to ${req.destination}`]);
   return 0;
 }

@@ -77,6 +77,8 @@ export interface AppConfig {
     connectTimeout: number;
     /** Seconds without a byte from the server before the copy is abandoned. */
     idleTimeout: number;
+    /** Seconds a data stream, once started, may go without a byte (the server stalled). */
+    stallTimeout: number;
     /** Prepare a hot backup right after it lands (src/restore/landed.ts). */
     prepare: boolean;
     /** Largest apparent size (holes included) a received xbstream may give one file. */
@@ -123,7 +125,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     stallTimeout: 60,
     maxV2Version: '2.1',
   },
-  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
+  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, stallTimeout: 600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
   log: {
     serverLog: '/var/log/socket-server.log',
     toolLog: '/var/log/innobackupex.log',
@@ -192,6 +194,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('client', 'protocol', 'protocol', oneOf(['auto', 'v2', 'legacy'] as const)),
   key('client', 'connect_timeout', 'connectTimeout', whole(1, 3600)),
   key('client', 'idle_timeout', 'idleTimeout', whole(1, 86400)),
+  key('client', 'stall_timeout', 'stallTimeout', whole(1, 86400)),
   key('client', 'prepare', 'prepare', bool),
   key('client', 'max_file_size', 'maxFileSize', (t) => parseByteSize(t, 1n << 20n, 1n << 60n)),
   key('log', 'server_log', 'serverLog', path(false)),

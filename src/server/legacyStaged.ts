@@ -52,7 +52,18 @@ export async function sendLegacyStaged(
   finish: () => Promise<ProducerStatus>,
   abort: () => void,
 ): Promise<ProducerStatus> {
-  const dir = await mkdtemp(join(s.deps.config.backup.tmpDir, scratchPrefix('legacy')));
+  const root = s.deps.config.backup.tmpDir;
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(root, scratchPrefix('legacy')));
+  } catch (err) {
+    // Nothing can be staged: stop the producer, and the old client must still see a failure.
+    abort();
+    await finish().catch(() => undefined);
+    const message = `cannot stage the stream: no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`;
+    await poisonLegacy(s, message);
+    return { ok: false, exitCode: null, message };
+  }
   const file = join(dir, 'stream');
   try {
     let spoolError: string | undefined;

@@ -5,6 +5,7 @@ import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames, type Trailer } from '../../protocol/v2Frames.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import { awaitServerClose, type Conversation } from '../connection.js';
+import { withStallDeadline } from '../stallDeadline.js';
 
 export async function requireLocalDir(dir: string): Promise<void> {
   const st = await stat(dir).catch(() => undefined);
@@ -12,7 +13,7 @@ export async function requireLocalDir(dir: string): Promise<void> {
 }
 
 /** Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in. */
-export async function receiveStream(conv: Conversation, dest: string, opts: { maxFileSize?: bigint } = {}): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
+export async function receiveStream(conv: Conversation, dest: string, opts: { maxFileSize?: bigint; stallTimeout?: number } = {}): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
   let format: StreamFormat = 'tar';
   if (conv.protocol === 'v2') {
     if (conv.greeting !== 'tar' && conv.greeting !== 'xbstream') throw new ProtocolError(`unknown stream format '${conv.greeting}'`);
@@ -20,7 +21,9 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   }
   // The v2 trailer (checked by readV2Frames) is kept for the backup's metadata.
   let trailer: Trailer | undefined;
-  const frames = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
+  const framed = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
+  const where = `${conv.socket.remoteAddress ?? '?'}:${conv.socket.remotePort ?? '?'}`;
+  const frames = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout);
   try {
     // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
     const r = await receiveIntoDir(frames, format, dest, { ...opts, requireTarEnd: conv.protocol === 'legacy' });

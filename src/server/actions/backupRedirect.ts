@@ -23,7 +23,7 @@ export async function streamBackupTool(s: Session, creds: Credentials): Promise<
   try {
     const status =
       s.protocol === 'legacy' && tool.format === 'xbstream'
-        ? await resendAsTar(s, tool)
+        ? await resendAsTar(s, tool).catch((err: unknown) => failedLegacy(s, tool, err))
         : await streamDirect(s, tool);
     return report(s, status);
   } finally {
@@ -37,7 +37,10 @@ async function streamDirect(s: Session, tool: RunningBackup): Promise<ProducerSt
 }
 
 async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
-  const staging = await mkdtemp(join(s.deps.config.backup.tmpDir, scratchPrefix('legacy')));
+  const root = s.deps.config.backup.tmpDir;
+  const staging = await mkdtemp(join(root, scratchPrefix('legacy'))).catch((err: unknown) => {
+    throw new Error(`cannot stage the backup: no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`);
+  });
   try {
     let unpackError: string | undefined;
     await extractXbstream(tool.stdout, staging).catch((err: unknown) => {
@@ -55,6 +58,15 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Staging failed before anything was sent (e.g. tmp_dir missing): the old client must still see a failure. */
+async function failedLegacy(s: Session, tool: RunningBackup, err: unknown): Promise<ProducerStatus> {
+  tool.kill();
+  const result = await tool.done;
+  const message = result.ok ? errorMessage(err) : `${result.message}; ${errorMessage(err)}`;
+  await poisonLegacy(s, message);
+  return { ok: false, exitCode: result.exitCode, message };
 }
 
 function report(s: Session, status: ProducerStatus): Outcome {
