@@ -90,6 +90,14 @@ function buildProgram(Command: typeof import('commander').Command, io: CommandIo
     .action((args: string[]) => {
       result.run = async (io2) => (await import('./commands/check.js')).checkCommand(args, configOf(program), io2);
     });
+  sub('verify-newest', 'verify the newest completed backup of each backup set under --destination (the nightly verify timer)')
+    .requiredOption('--destination <dir>', 'ZRM\'s destination (<dir>/<set>/<timestamp>/); repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--set <name>', 'only this backup set; repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--scratch <dir>', 'where the scratch copies go (default: [backup] tmp_dir)')
+    .option('--max-scratch <size>', 'skip a backup whose scratch copy would need more (e.g. 200G)')
+    .action((opts: import('./commands/verifyNewest.js').VerifyNewestOptions) => {
+      result.run = async () => (await import('./commands/verifyNewest.js')).verifyNewestCommand(opts, configOf(program));
+    });
   const config = sub('config', 'work with the settings file');
   config
     .command('check')

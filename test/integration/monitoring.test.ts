@@ -71,8 +71,15 @@ describe('monitoring a real backup: history, check, verify, status', () => {
     assert.match(unverified.stdout, /^INNOBACKUPEX CRITICAL - set1: last backup .*; set1: no verified backup/);
     const scratch = join(tmp.path, 'scratch');
     await mkdir(scratch);
-    const v = await cli(['verify', backup, '--scratch', scratch]);
+    // The nightly timer's command: over budget, the backup is skipped (and nothing recorded).
+    const dest = join(tmp.path, 'backups');
+    const skipped = await cli(['verify-newest', '--destination', dest, '--scratch', scratch, '--max-scratch', '1M']);
+    assert.equal(skipped.exitCode, 1, skipped.stdout + skipped.stderr);
+    assert.match(skipped.stderr, /skipped .*set1.*more than --max-scratch 1\.0 MiB/);
+    assert.deepEqual((await readHistory(state)).filter((r) => r.kind === 'verify'), []);
+    const v = await cli(['verify-newest', '--destination', dest, '--scratch', scratch, '--max-scratch', '10G']);
     assert.equal(v.exitCode, 0, v.stdout + v.stderr);
+    assert.match(v.stderr, new RegExp(`set set1: ${backup}`));
     const verified = (await readHistory(state)).filter((r) => r.kind === 'verify');
     assert.equal(verified.length, 1);
     assert.equal(verified[0]?.ok, true);
