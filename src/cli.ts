@@ -4,6 +4,7 @@ import { processIo, type CommandIo } from './commands/io.js';
 import { PLUGIN_HELP } from './commands/pluginHelp.js';
 import { pluginModeOf, type PluginMode } from './commands/pluginNames.js';
 import { registerRestoreCommands } from './commands/restoreCli.js';
+import { CHECK_HELP } from './commands/checkHelp.js';
 import { ExitCode, ExitError, errorMessage } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -70,10 +71,32 @@ function buildProgram(Command: typeof import('commander').Command, io: CommandIo
     .action((_opts: unknown, cmd: Command) => {
       result.run = (io2) => runPlugin('socket-server', [], configOf(cmd), io2);
     });
-  sub('status', 'show the effective settings and whether a backup redirect is armed')
+  sub('status', 'show the effective settings, whether a backup redirect is armed, and the recent runs')
     .option('-c, --config <file>', CONFIG_HELP)
-    .action((_opts: unknown, cmd: Command) => {
-      result.run = async (io2) => (await import('./commands/status.js')).statusCommand(configOf(cmd), io2);
+    .option('--json', 'print it all as JSON')
+    .option('--prometheus <file>', 'also write the node_exporter textfile FILE (atomically)')
+    .option('--last <n>', 'how many recent runs to list (default 20)')
+    .action((opts: { json?: boolean; prometheus?: string; last?: string }, cmd: Command) => {
+      result.run = async (io2) => (await import('./commands/status.js')).statusCommand(configOf(cmd), io2, opts);
+    });
+  // A monitoring plugin: its own argument errors are UNKNOWN (3), so it parses them itself.
+  sub('check', 'Nagios/Icinga plugin: are the backups recent (and verified)? exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
+    .usage('[--max-age AGE] [--warning-age AGE] [--max-verified-age AGE] [--warning-verified-age AGE] [--destination DIR]... [--set NAME]...')
+    .argument('[option...]', 'the check options below')
+    .allowUnknownOption()
+    .passThroughOptions()
+    .helpOption('-h, --help')
+    .addHelpText('after', CHECK_HELP)
+    .action((args: string[]) => {
+      result.run = async (io2) => (await import('./commands/check.js')).checkCommand(args, configOf(program), io2);
+    });
+  sub('verify-newest', 'verify the newest completed backup of each backup set under --destination (the nightly verify timer)')
+    .requiredOption('--destination <dir>', 'ZRM\'s destination (<dir>/<set>/<timestamp>/); repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--set <name>', 'only this backup set; repeatable', (v: string, p: string[] = []) => [...p, v])
+    .option('--scratch <dir>', 'where the scratch copies go (default: [backup] tmp_dir)')
+    .option('--max-scratch <size>', 'skip a backup whose scratch copy would need more (e.g. 200G)')
+    .action((opts: import('./commands/verifyNewest.js').VerifyNewestOptions) => {
+      result.run = async () => (await import('./commands/verifyNewest.js')).verifyNewestCommand(opts, configOf(program));
     });
   const config = sub('config', 'work with the settings file');
   config

@@ -13,8 +13,8 @@ import { parseRecord, recordLine, type HistoryRecord, type RecordKind } from './
 // done by whoever takes the lock file, the others just append. Never fails a backup: a write
 // error is logged and the caller goes on.
 
-export const FILE_BYTES = 1024 * 1024;
-export const KEEP_FILES = 4;
+const FILE_BYTES = 1024 * 1024;
+const KEEP_FILES = 4;
 const STALE_LOCK_MS = 30_000;
 const FILE_PATTERN = /^history-(request|copy|verify)\.jsonl(\.\d+)?$/;
 
