@@ -86,6 +86,19 @@ function buildProgram(Command: typeof import('commander').Command, io: CommandIo
     .action((file: string | undefined, _opts: unknown, cmd: Command) => {
       result.run = async (io2) => (await import('./commands/configCheck.js')).configCheckCommand(file, configOf(cmd), io2);
     });
+  sub('backup', 'take a hot backup of a database host through its socket server, without ZRM')
+    .requiredOption('--host <host>', 'the database host (its socket server)')
+    .option('--port <n>', 'the socket server\'s port (default: [server] port)')
+    .requiredOption('--target <dir>', 'where the backup goes: a new directory DIR/<UTC time>')
+    .option('--credentials <file>', 'MySQL option file (mode 600) with the database account (default: [backup] credentials_file)')
+    .option('--defaults-extra-file <file>', 'the same as --credentials')
+    .option('--prepare', 'prepare the backup once it has landed')
+    .option('--json', 'print a machine-readable summary on stdout at the end')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((opts: import('./commands/backup.js').BackupCommandOptions & { defaultsExtraFile?: string }, cmd: Command) => {
+      const credentials = opts.credentials ?? opts.defaultsExtraFile;
+      result.run = async (io2) => (await import('./commands/backup.js')).backupCommand({ ...opts, ...(credentials ? { credentials } : {}) }, configOf(cmd), io2);
+    });
   registerRestoreCommands(program, () => configOf(program), (run) => (result.run = run));
   return program;
 }
