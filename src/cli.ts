@@ -99,6 +99,15 @@ function buildProgram(Command: typeof import('commander').Command, io: CommandIo
       const credentials = opts.credentials ?? opts.defaultsExtraFile;
       result.run = async (io2) => (await import('./commands/backup.js')).backupCommand({ ...opts, ...(credentials ? { credentials } : {}) }, configOf(cmd), io2);
     });
+  sub('doctor', 'check this host (or, with --host, the way to a database host) and say how to fix what is wrong')
+    .option('--host <host>', 'check from this backup host that the agent on DB answers and runs our version')
+    .option('--port <n>', 'the agent\'s port (default: [server] port)')
+    .option('--credentials <file>', 'MySQL option file with the database account to test (default: [backup] credentials_file)')
+    .option('--json', 'print the results as JSON')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((opts: import('./commands/doctor.js').DoctorCommandOptions, cmd: Command) => {
+      result.run = async (io2) => (await import('./commands/doctor.js')).doctorCommand(opts, configOf(cmd), io2);
+    });
   registerRestoreCommands(program, () => configOf(program), (run) => (result.run = run));
   return program;
 }
