@@ -44,6 +44,7 @@ export function formatProgress(p: ProgressState): string {
 }
 
 export interface Progress {
+  /** The copy starts; `bytes` is the server's size estimate, if it gave one. */
   setEstimate(bytes: number | undefined): void;
   add(bytes: number): void;
   /** Ends the line (a terminal gets its last state and a newline). */
@@ -55,7 +56,7 @@ export const NO_PROGRESS: Progress = { setEstimate: () => undefined, add: () => 
 /** A progress line on `out` when it is a terminal, else nothing; redrawn at most 4 times a second. */
 export function progressOn(out: Writable & { isTTY?: boolean }, now: () => number = Date.now): Progress {
   if (!out.isTTY) return NO_PROGRESS;
-  const started = now();
+  let started = now();
   let bytes = 0;
   let estimate: number | undefined;
   let drawn = 0;
@@ -64,8 +65,10 @@ export function progressOn(out: Writable & { isTTY?: boolean }, now: () => numbe
     drawn = now();
   };
   return {
+    // Called when the copy starts: rate and elapsed time count from here, not from the arming.
     setEstimate: (b) => {
       estimate = b;
+      started = now();
     },
     add: (n) => {
       bytes += n;
