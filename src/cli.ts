@@ -109,6 +109,28 @@ function buildProgram(Command: typeof import('commander').Command, io: CommandIo
     .action((file: string | undefined, _opts: unknown, cmd: Command) => {
       result.run = async (io2) => (await import('./commands/configCheck.js')).configCheckCommand(file, configOf(cmd), io2);
     });
+  sub('backup', 'take a hot backup of a database host through its socket server, without ZRM')
+    .requiredOption('--host <host>', 'the database host (its socket server)')
+    .option('--port <n>', 'the socket server\'s port (default: [server] port)')
+    .requiredOption('--target <dir>', 'where the backup goes: a new directory DIR/<UTC time>')
+    .option('--credentials <file>', 'MySQL option file (mode 600) with the database account (default: [backup] credentials_file)')
+    .option('--defaults-extra-file <file>', 'the same as --credentials')
+    .option('--prepare', 'prepare the backup once it has landed')
+    .option('--json', 'print a machine-readable summary on stdout at the end')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((opts: import('./commands/backup.js').BackupCommandOptions & { defaultsExtraFile?: string }, cmd: Command) => {
+      const credentials = opts.credentials ?? opts.defaultsExtraFile;
+      result.run = async (io2) => (await import('./commands/backup.js')).backupCommand({ ...opts, ...(credentials ? { credentials } : {}) }, configOf(cmd), io2);
+    });
+  sub('doctor', 'check this host (or, with --host, the way to a database host) and say how to fix what is wrong')
+    .option('--host <host>', 'check from this backup host that the agent on DB answers and runs our version')
+    .option('--port <n>', 'the agent\'s port (default: [server] port)')
+    .option('--credentials <file>', 'MySQL option file with the database account to test (default: [backup] credentials_file)')
+    .option('--json', 'print the results as JSON')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action((opts: import('./commands/doctor.js').DoctorCommandOptions, cmd: Command) => {
+      result.run = async (io2) => (await import('./commands/doctor.js')).doctorCommand(opts, configOf(cmd), io2);
+    });
   registerRestoreCommands(program, () => configOf(program), (run) => (result.run = run));
   return program;
 }

@@ -80,11 +80,18 @@ async function tryV2(remote: Remote, action: string, params: string, settings: C
 /** Pauses before each v2 retry after a silent hang-up: xinetd `instances` frees up in a moment. */
 const V2_RETRY_PAUSES_MS = [500, 1000, 2000, 4000];
 
+/**
+ * Pauses before each 2.1 retry: a silent hang-up is a 2.0 server refusing 2.1, or xinetd still
+ * counting the last server against `instances`; a short back-off tells them apart cheaply (a 2.0
+ * verdict is then remembered for an hour).
+ */
+const V21_RETRY_PAUSES_MS = [500, 1000];
+
 /** v2 with back-off: a server that hangs up without a word is asked again a few times. */
-async function v2WithRetries(remote: Remote, action: string, params: string, settings: ClientSettings, pauses: readonly number[]): Promise<Conversation | null> {
+async function v2WithRetries(remote: Remote, action: string, params: string, settings: ClientSettings, pauses: readonly number[], version = V2_VERSION): Promise<Conversation | null> {
   for (let attempt = 0; attempt <= pauses.length; attempt++) {
     if (attempt > 0) await pause(pauses[attempt - 1] ?? 0);
-    const conv = await tryV2(remote, action, params, settings);
+    const conv = await tryV2(remote, action, params, settings, version);
     if (conv) return conv;
   }
   return null;
@@ -106,10 +113,12 @@ export interface OpenOptions {
   pauses?: readonly number[];
   /** Ask in 2.1 first (OK-line details such as the size); a 2.0 server is asked again in 2.0. */
   v21?: boolean;
+  /** Pauses before each 2.1 retry after a silent hang-up. */
+  pauses21?: readonly number[];
 }
 
 export async function openRequest(remote: Remote, action: string, params: string, settings: ClientSettings, logger: Logger, opts: OpenOptions = {}): Promise<Conversation> {
-  const { security, memory = NO_MEMORY, pauses = V2_RETRY_PAUSES_MS, v21 = false } = opts;
+  const { security, memory = NO_MEMORY, pauses = V2_RETRY_PAUSES_MS, v21 = false, pauses21 = V21_RETRY_PAUSES_MS } = opts;
   const mode = settings.protocol;
   const where = `${remote.host}:${remote.port}`;
   const known = mode === 'auto' || v21 ? await memory.recall(remote) : null;
@@ -127,7 +136,7 @@ export async function openRequest(remote: Remote, action: string, params: string
     return conv;
   }
   if (ask21) {
-    const conv = await tryV2(remote, action, params, settings, V21_VERSION);
+    const conv = await v2WithRetries(remote, action, params, settings, pauses21, V21_VERSION);
     if (conv) {
       if (known !== 'v2') await memory.remember(remote, 'v2');
       return conv;

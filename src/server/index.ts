@@ -16,11 +16,12 @@ import { createLink } from './actions/createLink.js';
 import { mysqlhotcopy } from './actions/mysqlhotcopy.js';
 import { removeBackupData } from './actions/removeBackupData.js';
 import { snapshot } from './actions/snapshot.js';
+import { agentStatus } from './actions/agentStatus.js';
 import { sweepStaleScratch } from '../backupTool/scratch.js';
 import { recordRequest } from '../monitor/recorders.js';
 
 // Actions that answer with a status block: a v2 client is told 'OK' before it sends the rest.
-const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot']);
+const STATUS_ACTIONS = new Set(['copy between', 'create-link', 'remove-backup-data', 'snapshot', 'status']);
 // Actions whose request goes on after the header with lines of their own; each calls
 // session.requestRead() once it has them all.
 const EXTRA_LINE_ACTIONS = new Set(['copy between', 'create-link', 'snapshot']);
@@ -33,6 +34,7 @@ const ACTIONS: Record<string, (s: Session) => Promise<Outcome>> = {
   'remove-backup-data': removeBackupData,
   snapshot,
   mysqlhotcopy,
+  status: agentStatus,
 };
 
 /** The client's temp dir is used when it exists here (as the old server did), else ours. */

@@ -12,8 +12,16 @@ export async function requireLocalDir(dir: string): Promise<void> {
   if (!st?.isDirectory()) throw new ExitError(`destination directory '${dir}' does not exist here`);
 }
 
+/** Passes the chunks on, telling `onBytes` each one's size (a progress line). */
+async function* tapped(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    onBytes(chunk.length);
+    yield chunk;
+  }
+}
+
 /** Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in. */
-export async function receiveStream(conv: Conversation, dest: string, opts: { maxFileSize?: bigint; stallTimeout?: number } = {}): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
+export async function receiveStream(conv: Conversation, dest: string, opts: { maxFileSize?: bigint; stallTimeout?: number; onBytes?: (n: number) => void } = {}): Promise<{ bytes: number; format: StreamFormat; sha256?: string }> {
   let format: StreamFormat = 'tar';
   if (conv.protocol === 'v2') {
     if (conv.greeting !== 'tar' && conv.greeting !== 'xbstream') throw new ProtocolError(`unknown stream format '${conv.greeting}'`);
@@ -23,10 +31,11 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   let trailer: Trailer | undefined;
   const framed = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
   const where = `${conv.socket.remoteAddress ?? '?'}:${conv.socket.remotePort ?? '?'}`;
-  const frames = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout);
+  const guarded = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout);
+  const frames = opts.onBytes ? tapped(guarded, opts.onBytes) : guarded;
   try {
     // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
-    const r = await receiveIntoDir(frames, format, dest, { ...opts, requireTarEnd: conv.protocol === 'legacy' });
+    const r = await receiveIntoDir(frames, format, dest, { ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }), requireTarEnd: conv.protocol === 'legacy' });
     return { bytes: r.bytes, format, ...(trailer ? { sha256: trailer.sha256 } : {}) };
   } finally {
     // Failed or not: give the server its moment to log and hang up before ZRM's next call.

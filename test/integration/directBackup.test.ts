@@ -1,0 +1,130 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { loadSampleData, startMariaDb, writeBackupOptionFile, type MariaDb } from '../helpers/mariadb.js';
+import { MAIN_JS, writeAppConfig } from '../helpers/plugins.js';
+import { makeTempDir } from '../helpers/tempDir.js';
+import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
+import { startZrmSite, type ZrmSite } from '../helpers/zrmSite.js';
+
+// `zrm-innobackupex backup --host DB --target DIR`, all real: MariaDB, xinetd, our socket server
+// and mariabackup on the "database host", the CLI on the "backup host".
+
+interface Summary {
+  outcome: string;
+  exitCode: number;
+  target?: string;
+  bytes?: number;
+  sha256?: string;
+  tool?: string;
+  toolVersion?: string;
+  version: string;
+  lsn?: { from: number; to: number };
+  prepared?: boolean;
+  estimatedBytes?: number;
+  error?: string;
+}
+
+describe('direct backup without ZRM', () => {
+  let tmp: Awaited<ReturnType<typeof makeTempDir>>;
+  let db: MariaDb;
+  let site: ZrmSite;
+  let oldServer: Xinetd;
+  let clientConf: string;
+  let creds: string;
+
+  const backup = (args: string[]) =>
+    execa(process.execPath, [MAIN_JS, 'backup', '-c', clientConf, '--host', '127.0.0.1', ...args], { reject: false, stdin: 'ignore', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+  const stateFiles = async () => (await readdir(join(tmp.path, 'state')).catch(() => [] as string[])).filter((f) => f === 'running' || f === 'lock');
+
+  before(async () => {
+    tmp = await makeTempDir('zrm-direct-');
+    db = await startMariaDb(join(tmp.path, 'db'));
+    await loadSampleData(db, 'sbtest', 2, 500);
+    const serverConf = join(tmp.path, 'server.conf');
+    await writeAppConfig(serverConf, { dir: tmp.path, socket: db.socket, extra: `[backup]\ndatadir = ${db.datadir}\n` });
+    site = await startZrmSite(tmp.path, db, { appConfigText: await readFile(serverConf, 'utf8') });
+    // The same server answering as a 2.0 one: a client asking 2.1 must come back in 2.0.
+    const oldConf = join(tmp.path, 'server-2.0.conf');
+    await writeFile(oldConf, `${await readFile(serverConf, 'utf8')}\n[server]\nmax_v2_version = 2.0\n`);
+    await mkdir(join(tmp.path, 'xinetd-2.0'));
+    oldServer = await startXinetd(join(tmp.path, 'xinetd-2.0'), site.plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: oldConf } });
+    clientConf = join(tmp.path, 'client.conf');
+    await writeAppConfig(clientConf, { dir: join(tmp.path, 'client') });
+    creds = join(tmp.path, 'backup.cnf');
+    await writeBackupOptionFile(db, creds);
+  });
+
+  after(async () => {
+    await oldServer?.stop();
+    await site?.xinetd.stop();
+    await db?.stop();
+    await tmp?.cleanup();
+  });
+
+  test('--json: a complete hot backup in DIR/<UTC time>, its metadata beside it, the host disarmed', async () => {
+    const target = join(tmp.path, 'backups');
+    const r = await backup(['--port', String(site.xinetd.port), '--target', target, '--credentials', creds, '--json']);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    assert.equal(r.stderr, '', 'quiet when stderr is no terminal');
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.outcome, 'ok');
+    assert.equal(s.tool, 'mariabackup');
+    assert.match(String(s.toolVersion), /^\d+\.\d+/);
+    assert.match(String(s.sha256), /^[0-9a-f]{64}$/);
+    assert.ok((s.lsn?.to ?? 0) > 0);
+    assert.ok((s.estimatedBytes ?? 0) > 0, `a 2.1 server reports the datadir size up front: ${r.stdout} ${await readFile(site.serverLog, 'utf8')}`);
+    assert.equal(s.prepared, false);
+    const names = await readdir(target);
+    assert.equal(names.length, 1, `only the published backup, no staging: ${names.join(', ')}`);
+    assert.match(names[0] ?? '', /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    assert.equal(s.target, join(target, names[0] ?? ''));
+    const meta = JSON.parse(await readFile(join(s.target ?? '', 'zrm-innobackupex.json'), 'utf8')) as { stream: { bytes: number; sha256: string } };
+    assert.equal(meta.stream.bytes, s.bytes);
+    assert.equal(meta.stream.sha256, s.sha256);
+    assert.ok((await stat(join(s.target ?? '', 'xtrabackup_checkpoints'))).isFile());
+    assert.deepEqual(await stateFiles(), [], 'disarmed: no running file, no run lock');
+    const log = await readFile(site.serverLog, 'utf8');
+    assert.match(log, /version=2\.1_zrm-innobackupex action='copy from'.*outcome=OK/);
+    assert.ok(!log.includes(db.backupPassword), 'no password in the server log');
+  });
+
+  test('--prepare against a 2.0 server: asked again in 2.0 (no estimate), prepared on landing', async () => {
+    const target = join(tmp.path, 'backups-2.0');
+    const r = await backup(['--port', String(oldServer.port), '--target', target, '--credentials', creds, '--json', '--prepare']);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.outcome, 'ok');
+    assert.equal(s.estimatedBytes, undefined);
+    assert.equal(s.prepared, true);
+    const checkpoints = await readFile(join(s.target ?? '', 'xtrabackup_checkpoints'), 'utf8');
+    assert.match(checkpoints, /backup_type = (full-prepared|log-applied)/);
+  });
+
+  test('a wrong password: exit 6 (the stream\'s final status), nothing published, the host disarmed all the same', async () => {
+    const bad = join(tmp.path, 'bad.cnf');
+    await writeFile(bad, `[client]\nuser=${db.backupUser}\npassword=wrong\n`, { mode: 0o600 });
+    const target = join(tmp.path, 'backups-bad');
+    const r = await backup(['--port', String(site.xinetd.port), '--target', target, '--credentials', bad, '--json']);
+    assert.equal(r.exitCode, 6, r.stdout);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.outcome, 'failed');
+    assert.match(String(s.error), /Access denied|mariabackup/);
+    assert.deepEqual(await readdir(target), [], 'no backup directory and no staging left');
+    assert.deepEqual(await stateFiles(), []);
+  });
+
+  test('credentials: a file others can read is refused (exit 3); none at all is a usage error (exit 2)', async () => {
+    const open = join(tmp.path, 'open.cnf');
+    await writeFile(open, `[client]\nuser=${db.backupUser}\n`, { mode: 0o644 });
+    const target = join(tmp.path, 'backups-refused');
+    const r = await backup(['--port', String(site.xinetd.port), '--target', target, '--credentials', open]);
+    assert.equal(r.exitCode, 3, r.stderr);
+    assert.match(r.stderr, /mode 644/);
+    const none = await backup(['--port', String(site.xinetd.port), '--target', target]);
+    assert.equal(none.exitCode, 2, none.stderr);
+    assert.match(none.stderr, /--credentials/);
+  });
+});
