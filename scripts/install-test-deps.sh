@@ -10,7 +10,7 @@ command -v node >/dev/null || PACKAGES+=(nodejs npm)
 if [ "${1:-}" != "--demo" ]; then
   PACKAGES+=(logrotate debootstrap lintian rpm rpmlint cpio zstd systemd time ansible ansible-lint openssh-server openssh-client sshpass sudo)
   # npm run repo and its tests: apt and yum repositories, signing.
-  PACKAGES+=(reprepro createrepo-c gnupg gpgv dpkg-dev python3)
+  PACKAGES+=(reprepro createrepo-c gnupg gpgv dpkg-dev python3 dnf)
 fi
 missing=()
 for p in "${PACKAGES[@]}"; do

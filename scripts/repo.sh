@@ -154,6 +154,7 @@ repo_gpgcheck=1
 gpgkey=$base_url/$name.asc
 EOF
 
+case $(realpath -m "$out") in /|"$root"|"$HOME") die "REPO_OUT=$out would replace $(realpath -m "$out")" ;; esac
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 cp -a "$stage" "$out"

@@ -23,6 +23,8 @@ mkdir -p "$root/run/sshd" "$root/run/mysqld" "$root/run/lock"
 chroot "$root" chown mysql:mysql /run/mysqld
 # A real host runs its packages' maintainer scripts in full.
 rm -f "$root/usr/sbin/policy-rc.d"
+# No Internet in the namespaces: the repository the control node serves is the only apt source.
+rm -f "$root/etc/apt/sources.list" "$root"/etc/apt/sources.list.d/*
 echo "$name" >"$root/etc/hostname"
 cp "$hosts" "$root/etc/hosts"
 rm -f "$root"/etc/ssh/ssh_host_*

@@ -16,8 +16,11 @@
 #      marker row from a MariaDB started on the prepared copy;
 #   3. shows that port 25300 answers bk1 and refuses ctl (not in only_from).
 # Namespaces, mounts and daemons go on every exit path (trap). Usage: test/fleet/run.sh
-# Environment: ZRM_FLEET_DEB=path of the .deb (default: built now with scripts/package.sh);
-# ZRM_FLEET_KEEP=1 keeps the work dir.
+#   4. publishes a newer build in the repository: the play with
+#      zrm_innobackupex_package_state=latest upgrades every host to it, and again changes nothing.
+# The hosts install the package by name from the signed repository (npm run repo) that the
+# control node serves over HTTP; they have no other apt source (no Internet in the namespaces).
+# Environment: ZRM_FLEET_KEEP=1 keeps the work dir.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +31,8 @@ declare -A ip=([ctl]=$net.1 [db1]=$net.11 [db2]=$net.12 [bk1]=$net.21)
 hosts=(db1 db2 bk1)
 dbhosts=(db1 db2)
 declare -A setname=([db1]=db1 [db2]=db2-fleet)
+# The signed repository, served over HTTP from the control node's namespace.
+repo_url=http://$net.1:8080
 rootfs_pkgs=openssh-server,python3,python3-apt,mariadb-server,mariadb-client,mariadb-backup,xinetd,nodejs,tar,gzip,logrotate,procps,iproute2
 
 t_start=$(date +%s)
@@ -53,6 +58,7 @@ flock -n 8 || die "another fleet test is running"
 
 work=$(mktemp -d /tmp/zrm-fleet.XXXXXX)
 declare -A boot_pid=()
+http_pid=''
 
 # Every process we started lives in one of our namespaces: end them by pid, then the
 # namespaces. The mounts of a host go with its mount namespace.
@@ -66,6 +72,7 @@ remove_namespaces() {
 cleanup() {
   local rc=$? h p
   set +e
+  if [ -n "$http_pid" ]; then kill "$http_pid" 2>/dev/null; wait "$http_pid" 2>/dev/null; fi
   for h in "${!boot_pid[@]}"; do kill -KILL "${boot_pid[$h]}" 2>/dev/null; done
   for p in "${boot_pid[@]}"; do wait "$p" 2>/dev/null; done
   remove_namespaces
@@ -91,14 +98,27 @@ log "work dir $work"
 "$here/lint.sh" >"$work/lint.log" 2>&1 || { cat "$work/lint.log" >&2; die "lint"; }
 ok "ansible-lint (production profile) and --syntax-check"
 phase "lint"
-deb=${ZRM_FLEET_DEB:-}
-if [ -z "$deb" ]; then
-  log "building the packages (scripts/package.sh)"
-  deb=$(PKG_OUT="$work/packages" "$repo/scripts/package.sh" | sed -n 1p)
-  [ -f "$deb" ] || die "scripts/package.sh did not make a .deb"
-fi
-deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
-log "package $deb ($(date -r "$deb" '+%F %T'))"
+# The repository of `npm run repo` (scripts/repo.sh) with this tree's packages, signed by a
+# key of this run; v2, a later build of the same bundle, is published for the upgrade.
+install -d -m 0700 "$work/gnupg"
+gpg --homedir "$work/gnupg" --batch --quiet --passphrase '' \
+  --quick-gen-key "zrm fleet test <fleet@localhost.invalid>" rsa3072 sign 1d 2>/dev/null
+v1=$("$repo/scripts/package-version.sh")
+for n in 1 2; do
+  if [ "$n" = 1 ]; then v=$v1; else v="$v1.fleet2"; fi
+  [ "$n" = 1 ] || [[ $v1 == *-* ]] || v="$v1+fleet.2"
+  PKG_OUT="$work/packages-v$n" PKG_VERSION=$v PKG_SKIP_BUILD=$((n - 1)) "$repo/scripts/package.sh" >/dev/null
+  REPO_OUT="$work/repo-v$n" REPO_PACKAGES="$work/packages-v$n" REPO_GPG_HOME="$work/gnupg" \
+    "$repo/scripts/repo.sh" >/dev/null 2>"$work/repo-v$n.log" || { cat "$work/repo-v$n.log" >&2; die "npm run repo (v$n) failed"; }
+done
+gpgconf --homedir "$work/gnupg" --kill all
+deb_v1=$(sed -n 's/^Version: //p' "$work/repo-v1/deb/dists/bookworm/main/binary-amd64/Packages")
+deb_v2=$(sed -n 's/^Version: //p' "$work/repo-v2/deb/dists/bookworm/main/binary-amd64/Packages")
+dpkg --compare-versions "$deb_v1" lt "$deb_v2" || die "v2 ($deb_v2) does not sort after v1 ($deb_v1)"
+# What the web server publishes: v1 now (the hosts trust the key the control node holds).
+cp -a "$work/repo-v1" "$work/www"
+cp "$work/repo-v1/mysql-zrm-innobackupex.asc" "$work/repository-key.asc"
+log "repository of $deb_v1 (then $deb_v2) at $repo_url"
 phase "package"
 
 "$repo/scripts/make-rootfs.sh" --include "$rootfs_pkgs" "$work/lower" >/dev/null
@@ -138,6 +158,15 @@ for h in ctl "${hosts[@]}"; do
 done
 
 mkdir -p "$work/logs"
+# The repository's web server: any static server does; this one runs in ctl's namespace.
+ip netns exec "$pfx-ctl" python3 -m http.server 8080 --bind "$net.1" --directory "$work/www" \
+  >"$work/logs/http.log" 2>&1 &
+http_pid=$!
+for i in $(seq 50); do
+  ip netns exec "$pfx-ctl" python3 -c "import urllib.request as u; u.urlopen('$repo_url/deb/dists/bookworm/InRelease')" 2>/dev/null && break
+  [ "$i" -lt 50 ] || { cat "$work/logs/http.log" >&2; die "the repository's web server does not answer"; }
+  sleep 0.1
+done
 for h in "${hosts[@]}"; do
   ip netns exec "$pfx-$h" unshare --pid --fork --kill-child --mount --uts --propagation private \
     "$here/boot-host.sh" "$h" "$work/lower" "$work/host-$h" "$work/id_ed25519.pub" "$work/hosts" \
@@ -181,7 +210,8 @@ play() { # play LOGNAME [ansible-playbook options...]
     ANSIBLE_SSH_CONTROL_PATH_DIR="$work/cp" ANSIBLE_LOCAL_TEMP="$work/ansible-tmp" \
     ANSIBLE_PIPELINING=1 ANSIBLE_FORKS=3 ANSIBLE_RETRY_FILES_ENABLED=0 \
     ansible-playbook -i "$here/inventory" site.yml \
-      -e "zrm_fleet_package=$deb" -e "@$work/vault.yml" --vault-password-file "$work/vault-pass" \
+      -e "zrm_fleet_repository_url=$repo_url" -e "zrm_fleet_repository_key=$work/repository-key.asc" \
+      -e "@$work/vault.yml" --vault-password-file "$work/vault-pass" \
       -e "zrm_innobackupex_auth_secret_store=$work/auth-secret" \
       "$@") >"$work/logs/play-$name.log" 2>&1
 }
@@ -285,6 +315,33 @@ for h in "${dbhosts[@]}"; do
   ok "$h refused bk1 without the secret and with another secret, and logged why"
 done
 phase "authentication"
+
+# ---------------------------------------------------------------------------------------
+# A newer build in the repository: package_state=latest moves every host to it.
+for h in "${hosts[@]}"; do
+  assert_version=$(on "$h" dpkg-query -W -f='\${Version}' mysql-zrm-innobackupex)
+  [ "$assert_version" = "$deb_v1" ] || die "$h has $assert_version, not $deb_v1 from the repository"
+  on "$h" "grep -qx 'URIs: $repo_url/deb' /etc/apt/sources.list.d/mysql-zrm-innobackupex.sources" || die "$h: no repository source"
+done
+ok "every host installed $deb_v1 by name from the signed repository"
+rm -rf "$work/www.new" && cp -a "$work/repo-v2" "$work/www.new"
+rm -rf "$work/www" && mv "$work/www.new" "$work/www"
+play latest -e zrm_innobackupex_package_state=latest || { tail -n 60 "$work/logs/play-latest.log" >&2; die "the play with package_state=latest failed"; }
+show latest
+for h in "${hosts[@]}"; do
+  got=$(on "$h" dpkg-query -W -f='\${Version}' mysql-zrm-innobackupex)
+  [ "$got" = "$deb_v2" ] || die "$h has $got after package_state=latest, not $deb_v2"
+done
+ok "package_state=latest upgraded every host to $deb_v2"
+play latest-again -e zrm_innobackupex_package_state=latest || { tail -n 60 "$work/logs/play-latest-again.log" >&2; die "the second play with latest failed"; }
+recap_ok latest-again || { grep -B2 -A8 '^changed:' "$work/logs/play-latest-again.log" >&2; die "package_state=latest changed something on an upgraded fleet"; }
+ok "package_state=latest again: changed=0"
+for h in "${dbhosts[@]}"; do
+  got=$(on bk1 python3 - "${ip[$h]}" 25300 <"$here/probe.py") || die "probe from bk1 to $h failed"
+  [ "$got" -gt 0 ] || die "$h did not answer bk1 on 25300 after the upgrade"
+done
+ok "the upgraded database hosts still answer bk1"
+phase "upgrade through the repository (package_state=latest)"
 
 total=$(( $(date +%s) - t_start ))
 printf '  %s\n' "${timings[@]}" >&2

@@ -79,15 +79,6 @@ rpmver=$(rpm -qp --qf '%{VERSION}' "$rpm" 2>/dev/null)
 zcat -f "$t/rpm/$primary" | grep -q "<name>$pkg</name>" || fail "primary.xml does not list $pkg"
 zcat -f "$t/rpm/$primary" | grep -qF "ver=\"$rpmver\"" || fail "primary.xml does not list version $rpmver"
 ok "createrepo_c: repomd.xml.asc verifies; primary.xml lists $pkg $rpmver"
-if command -v dnf >/dev/null; then
-  listed=$(dnf -q --installroot="$work/dnf-root" --setopt=reposdir=/dev/null --setopt=cachedir="$work/dnf-cache" \
-    --repofrompath="zrm,file://$t/rpm" --setopt=zrm.gpgcheck=1 --setopt=zrm.repo_gpgcheck=1 \
-    --setopt="zrm.gpgkey=file://$t/$pkg.asc" --assumeyes repoquery --qf '%{name} %{version}' "$pkg") ||
-    fail "dnf --installroot could not read the repository"
-  assert_eq "dnf repoquery (repo_gpgcheck=1)" "$pkg $rpmver" "$listed"
-else
-  echo "(dnf is not installed: no dnf --installroot check)"
-fi
 
 step "repositories for the apt test: v1 and v2 signed by key A, v3 by key B"
 new_key "$work/gnupg-a" "repo-key-a"
@@ -98,3 +89,18 @@ repo "$work/repos/b" "$dir3" "$work/gnupg-b"
 cmp -s "$work/repos/a1/$pkg.gpg" "$work/repos/a2/$pkg.gpg" || fail "one key, two different keyrings"
 ! grep -q 'TESTING ONLY' "$work/repos/a1/deb/dists/bookworm/Release" || fail "a repository with a given key is labelled for testing"
 ok "a1, a2 (key A, not labelled for testing), b (key B)"
+
+step "dnf --installroot reads the yum repository only with its key (repo_gpgcheck=1)"
+# dnf_list KEY: what dnf lists of the throwaway repository, trusting KEY.
+dnf_list() {
+  rm -rf "$work/dnf-root" "$work/dnf-cache"
+  dnf -q --releasever=9 --installroot="$work/dnf-root" --setopt=reposdir=/dev/null --setopt=cachedir="$work/dnf-cache" \
+    --repofrompath="zrm,file://$t/rpm" --setopt=zrm.gpgcheck=1 --setopt=zrm.repo_gpgcheck=1 \
+    --setopt="zrm.gpgkey=file://$1" --assumeyes repoquery --qf '%{name} %{version}' "$pkg" 2>"$work/dnf.log" || true
+}
+if command -v dnf >/dev/null; then
+  assert_eq "dnf repoquery with the published key" "$pkg $rpmver" "$(dnf_list "$t/$pkg.asc")"
+  assert_eq "dnf repoquery with another key (metadata refused)" "" "$(dnf_list "$work/repos/b/$pkg.asc")"
+else
+  echo "(dnf is not installed: no dnf --installroot check)"
+fi
