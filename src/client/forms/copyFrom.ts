@@ -20,7 +20,7 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   }
   // The v2 trailer (checked by readV2Frames) is kept for the backup's metadata.
   let trailer: Trailer | undefined;
-  const frames = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
+  const frames = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader, { backgroundHash: true }); })() : readLegacyFrames(conv.reader);
   try {
     // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
     const r = await receiveIntoDir(frames, format, dest, { ...opts, requireTarEnd: conv.protocol === 'legacy' });
