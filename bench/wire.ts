@@ -1,9 +1,10 @@
 // Wire framing over a loopback TCP pair, sender and receiver in one worker process: raw bytes
-// (the baseline), 1.8b5 uuencoded frames, v2 raw frames with the SHA-256 trailer.
+// (the baseline), 1.8b5 uuencoded frames, v2 raw frames with the SHA-256 trailer (hashed on a
+// worker thread on each side, as the server and the copy plugin do; and in line, to compare).
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { endWritable, writeAll } from '../src/protocol/io.js';
+import { endWritable, waitForDrain, writeAll } from '../src/protocol/io.js';
 import { LegacySender, readLegacyFrames } from '../src/protocol/legacyFrames.js';
 import { StreamReader } from '../src/protocol/streamReader.js';
 import { readV2Frames, V2Sender } from '../src/protocol/v2Frames.js';
@@ -13,7 +14,7 @@ import { dataChunks } from './data.js';
 import { ownPeakRssKiB, runWorker, type WorkerResult } from './measure.js';
 import type { Plan, Run } from './rounds.js';
 
-export type WireMode = 'raw' | 'legacy' | 'v2';
+export type WireMode = 'raw' | 'legacy' | 'v2' | 'v2-inline';
 
 export interface WireArgs {
   mode: WireMode;
@@ -37,8 +38,8 @@ async function send(mode: WireMode, out: Socket, args: WireArgs): Promise<void> 
     for (const chunk of chunks) await sender.write(chunk);
     await sender.end();
   } else {
-    const sender = new V2Sender(out);
-    for (const chunk of chunks) await sender.write(chunk);
+    const sender = new V2Sender(out, { backgroundHash: mode === 'v2' });
+    for (const chunk of chunks) if (!sender.send(chunk)) await waitForDrain(out);
     await sender.end({ ok: true, exitCode: 0, message: 'bench' });
   }
   await endWritable(out);
@@ -51,7 +52,7 @@ async function receive(mode: WireMode, input: Socket): Promise<number> {
     return total;
   }
   const reader = new StreamReader(input);
-  const frames = mode === 'legacy' ? readLegacyFrames(reader) : readV2Frames(reader);
+  const frames = mode === 'legacy' ? readLegacyFrames(reader) : readV2Frames(reader, { backgroundHash: mode === 'v2' });
   for await (const payload of frames) total += payload.length;
   return total;
 }
@@ -88,6 +89,7 @@ export function wirePlan(cfg: BenchConfig): Plan {
       run('raw bytes, no framing', { ...args, mode: 'raw' }),
       run('1.8b5 uuencoded frames', { ...args, mode: 'legacy' }),
       run('v2 frames + SHA-256 trailer', { ...args, mode: 'v2' }),
+      run('v2, SHA-256 on the event loop', { ...args, mode: 'v2-inline' }),
     ],
     cleanup: async () => undefined,
   };

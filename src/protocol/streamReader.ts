@@ -1,14 +1,30 @@
 // The one buffered reader over a byte source (a socket, process.stdin, a PassThrough, a file
 // stream, an async generator): lines, exact byte counts, pieces as they came, then the rest as a
 // stream. Chunks are kept in a queue and sliced, never concatenated as they arrive, so reading a
-// multi-GB stream costs one copy at most. It asks the source for more only when a caller needs
-// more, so what it holds is bounded by the largest single request plus one source piece. What it
+// multi-GB stream costs one copy at most. An async iterable is asked for more only when a caller
+// needs more, so what it holds is bounded by the largest single request plus one source piece; a
+// Readable may also run up to PUSH_AHEAD bytes ahead of the caller before it is paused. What it
 // hands out are views of the source's pieces where it can: the source must not reuse its buffers
 // (Node's streams never do). The wire protocols and the xbstream parser both read through it.
 import { Readable } from 'node:stream';
 import { ExitError, ProtocolError, errorMessage } from '../errors.js';
 
 const NEWLINE = 0x0a;
+
+/** How far a Readable source may run ahead of the reader before it is paused. */
+const PUSH_AHEAD = 1024 * 1024;
+
+// The state of reading a Readable through its events (see fillFromReadable).
+interface Feed {
+  /** Called when something arrived, ended or failed while fill() waits. */
+  wake: (() => void) | undefined;
+  /** The source's own failure. */
+  error: unknown;
+  /** What we refused to take (a string with bytesOnly): passed on unwrapped. */
+  refused: unknown;
+  ended: boolean;
+  detach: () => void;
+}
 
 export interface StreamReaderOptions {
   /**
@@ -33,6 +49,7 @@ export class StreamReader {
   private scanPos = 0;
   private scanned = 0;
   private eof = false;
+  private feed: Feed | undefined;
   /** Bytes handed out so far: the stream offset of the next byte. */
   position = 0;
 
@@ -82,6 +99,7 @@ export class StreamReader {
     this.scanned = 0;
     if (!this.eof) {
       this.eof = true;
+      this.feed?.detach();
       await this.iterator?.return?.();
     }
   }
@@ -158,25 +176,32 @@ export class StreamReader {
     }
   }
 
-  // Pulls one more chunk into the queue; false at EOF.
+  // Waits for at least one more chunk in the queue; false at EOF.
   private async fill(): Promise<boolean> {
     if (this.eof) return false;
-    // Not destroyed at EOF (the default): a socket half-closed by the peer must stay writable, so
-    // the server can still answer a 1.8b5 upload read to its end.
-    this.iterator ??= this.source instanceof Readable ? this.source.iterator({ destroyOnReturn: false }) : this.source[Symbol.asyncIterator]();
+    if (this.source instanceof Readable) return this.fillFromReadable(this.source);
+    this.iterator ??= this.source[Symbol.asyncIterator]();
     let result: IteratorResult<unknown>;
     try {
       result = await this.iterator.next();
     } catch (err) {
       this.eof = true;
-      if (err instanceof ExitError || this.opts.wrapReadErrors === false) throw err;
-      throw new ProtocolError(`read failed: ${errorMessage(err)}`, { cause: err });
+      throw this.readError(err);
     }
     if (result.done) {
       this.eof = true;
       return false;
     }
-    const value = result.value;
+    this.push(result.value);
+    return true;
+  }
+
+  private readError(err: unknown): unknown {
+    if (err instanceof ExitError || this.opts.wrapReadErrors === false) return err;
+    return new ProtocolError(`read failed: ${errorMessage(err)}`, { cause: err });
+  }
+
+  private push(value: unknown): void {
     if (typeof value === 'string' && this.opts.bytesOnly) throw new TypeError('the source must yield bytes, not strings');
     const chunk = Buffer.isBuffer(value) ? value
       : value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
@@ -185,7 +210,90 @@ export class StreamReader {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
-    return true;
+  }
+
+  /**
+   * A Readable (a socket, a child's stdout) is read through its 'data' events, not an async
+   * iterator: a promise and an iterator step per 64 KiB cost about as much as the bytes' copy.
+   * It flows while fewer than PUSH_AHEAD bytes wait here and is paused otherwise, so a slow
+   * reader still holds the sender back. Not destroyed at EOF or on close(): a socket half-closed
+   * by the peer must stay writable, so the server can still answer a 1.8b5 upload read to its end.
+   */
+  private fillFromReadable(source: Readable): Promise<boolean> {
+    let feed = this.feed;
+    if (feed === undefined) {
+      feed = this.feed = { wake: undefined, error: undefined, refused: undefined, ended: false, detach: () => undefined };
+      const f = feed;
+      const wake = (): void => {
+        const w = f.wake;
+        f.wake = undefined;
+        w?.();
+      };
+      const onData = (value: unknown): void => {
+        try {
+          this.push(value);
+        } catch (err) {
+          f.refused ??= err;
+        }
+        if (this.buffered >= PUSH_AHEAD) source.pause();
+        wake();
+      };
+      const onEnd = (): void => {
+        f.ended = true;
+        wake();
+      };
+      const onError = (err: unknown): void => {
+        f.error ??= err;
+        wake();
+      };
+      // Closed without 'end' or 'error' (destroyed): the data stops here, as for the iterator.
+      const onClose = (): void => {
+        if (!f.ended && f.error === undefined && !source.readableEnded) f.error = new Error('premature close');
+        wake();
+      };
+      source.on('data', onData);
+      source.on('end', onEnd);
+      source.on('error', onError);
+      source.on('close', onClose);
+      f.detach = () => {
+        source.removeListener('data', onData);
+        source.removeListener('end', onEnd);
+        source.removeListener('error', onError);
+        source.removeListener('close', onClose);
+        source.pause();
+      };
+      if (source.readableEnded) f.ended = true;
+      else if (source.destroyed) onClose();
+    }
+    const f = feed;
+    const before = this.chunks.length - this.head;
+    return new Promise<boolean>((resolve, reject) => {
+      const check = (): boolean => {
+        if (this.chunks.length - this.head > before || (before === 0 && this.buffered > 0)) {
+          resolve(true);
+          return true;
+        }
+        if (f.refused !== undefined || f.error !== undefined) {
+          this.eof = true;
+          f.detach();
+          reject(f.refused ?? this.readError(f.error));
+          return true;
+        }
+        if (f.ended) {
+          this.eof = true;
+          f.detach();
+          resolve(false);
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const retry = (): void => {
+        if (!check()) f.wake = retry; // an empty chunk: keep waiting
+      };
+      f.wake = retry;
+      source.resume();
+    });
   }
 
   // Position of the first '\n' among the buffered bytes, or -1. Each byte is searched once.

@@ -1,14 +1,22 @@
 // The v2 data stream: raw frames (4-byte big-endian length, 1..4 MiB of payload), a 0-length
 // frame, then one JSON line, the trailer, that says whether the producer succeeded and lets the
 // receiver check the byte count and SHA-256 of everything it got.
-import { createHash, type Hash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { IntegrityError, ProtocolError, errorMessage } from '../errors.js';
+import { StreamSha256 } from './backgroundHash.js';
 import { ensureWritable, hasRoom, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
 
 export const V2_MAX_FRAME = 4 * 1024 * 1024;
 const MAX_TRAILER = 64 * 1024;
+
+export interface V2HashOptions {
+  /**
+   * Hash on a worker thread, in parallel with the socket and the disk (StreamSha256): for
+   * streams expected to be large (a backup, a copy); a short one is hashed in line.
+   */
+  backgroundHash?: boolean;
+}
 
 export interface Trailer {
   ok: boolean;
@@ -27,13 +35,14 @@ function frameHeader(length: number): Buffer {
 /** Sends raw frames, counting and hashing the payload as it goes. Await each write() before the next. */
 export class V2Sender {
   private readonly out: Writable;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: StreamSha256;
   private total = 0;
   private ended = false;
   private busy = false;
 
-  constructor(out: Writable) {
+  constructor(out: Writable, opts: V2HashOptions = {}) {
     this.out = out;
+    this.hash = new StreamSha256(opts.backgroundHash === true);
   }
 
   /** Payload bytes accepted so far. */
@@ -94,7 +103,7 @@ export class V2Sender {
       ok: status.ok,
       exitCode: status.exitCode,
       bytes: this.total,
-      sha256: this.hash.digest('hex'),
+      sha256: await this.hash.digest(),
       message: status.message,
     };
     await writeAll(this.out, Buffer.concat([frameHeader(0), Buffer.from(`${JSON.stringify(trailer)}\n`)]));
@@ -135,8 +144,16 @@ function cut(what: string, err?: unknown): IntegrityError {
  * trailer and checks it against what was received. IntegrityError if it is missing, malformed,
  * ok:false, or does not match.
  */
-export async function* readV2Frames(reader: StreamReader): AsyncGenerator<Buffer, Trailer> {
-  const hash = createHash('sha256');
+export async function* readV2Frames(reader: StreamReader, opts: V2HashOptions = {}): AsyncGenerator<Buffer, Trailer> {
+  const hash = new StreamSha256(opts.backgroundHash === true);
+  try {
+    return yield* readFramesHashed(reader, hash);
+  } finally {
+    hash.dispose(); // a stream given up half way: stop its hashing thread
+  }
+}
+
+async function* readFramesHashed(reader: StreamReader, hash: StreamSha256): AsyncGenerator<Buffer, Trailer> {
   let total = 0;
   for (;;) {
     let header: Buffer | null;
@@ -180,7 +197,7 @@ export async function* readV2Frames(reader: StreamReader): AsyncGenerator<Buffer
     throw new IntegrityError(`the sender reported a failure (exit code ${trailer.exitCode ?? 'none'}): ${trailer.message}`);
   }
   if (trailer.bytes !== total) throw new IntegrityError(`received ${total} bytes but the sender sent ${trailer.bytes}`);
-  const sha256 = hash.digest('hex');
+  const sha256 = await hash.digest();
   if (trailer.sha256 !== sha256) {
     throw new IntegrityError(`SHA-256 of the received data ${sha256} differs from the sender's ${trailer.sha256}`);
   }

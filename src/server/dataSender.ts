@@ -25,7 +25,7 @@ export async function sendStream(
   if (s.protocol === 'legacy') {
     return opts.verified ? sendLegacyChecked(s, source, finish, abort) : sendLegacyStaged(s, source, finish, abort);
   }
-  const sender = new V2Sender(s.output);
+  const sender = new V2Sender(s.output, { backgroundHash: true });
   let status: ProducerStatus;
   try {
     await pumpToClient(s, source, (chunk) => sender.send(chunk));

@@ -115,3 +115,11 @@ test('the same with --parallel=2 (files interleave in the stream); the result re
     await restored.stop();
   }
 });
+
+test('--parallel=4: chunks of several files interleave in one stream, and our reader extracts exactly what mbstream does', async (t) => {
+  const xbs = await backupToFile('parallel4', ['--parallel=4']);
+  const interleaved = await maxOpenAtOnce(xbs);
+  assert.ok(interleaved > 1, `the stream should interleave files (at most ${interleaved} open at once)`);
+  const ours = await extractBothAndCompare(t, 'parallel4', xbs);
+  await prepare(ours);
+});

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ProtocolError } from '../../../src/errors.js';
 import { LEGACY_CHUNK, LegacySender, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
-import { Sink, collect, readerOf, sourceOf, split, vectorsDir } from './streams.js';
+import { Sink, collect, pulledReaderOf, readerOf, sourceOf, split, vectorsDir } from './streams.js';
 
 // Missing vectors must fail the run, never skip it: readFileSync throws.
 const dir = join(vectorsDir(), 'uuframe');
@@ -113,7 +113,7 @@ test('readLegacyFrames decodes the frames that have already arrived into one buf
   assert.deepEqual(all.map((b) => b.length), [6, 6, 6, 2].map((n) => n * LEGACY_CHUNK).map((n, i) => (i === 3 ? n + 5 : n)));
   assert.ok(Buffer.concat(all).equals(data));
   const trickled: Buffer[] = [];
-  for await (const part of readLegacyFrames(readerOf(sink.data, 1000))) trickled.push(part);
+  for await (const part of readLegacyFrames(pulledReaderOf(sink.data, 1000))) trickled.push(part);
   assert.ok(trickled.length >= 20, 'never waits for more frames to fill a buffer');
   assert.ok(Buffer.concat(trickled).equals(data));
 });

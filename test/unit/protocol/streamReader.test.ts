@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { ProtocolError } from '../../../src/errors.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
-import { collect, isViewOf, readerOf } from './streams.js';
+import { collect, isViewOf, pulledReaderOf, readerOf } from './streams.js';
 
 test('readLine returns exact lines, keeps \\r, then null at EOF', async () => {
   for (const size of [1, 2, 3, 1000]) {
@@ -94,7 +94,7 @@ test('readSome hands out what arrived, without copying, up to max', async () => 
 });
 
 test('peek looks ahead across pieces without consuming, and never waits', async () => {
-  const r = readerOf('abcdefgh', 3);
+  const r = pulledReaderOf('abcdefgh', 3);
   assert.equal(r.peek(1), null, 'nothing buffered yet');
   assert.equal((await r.readExact(1))?.toString(), 'a');
   assert.equal(r.peek(2)?.toString(), 'bc');
@@ -105,7 +105,7 @@ test('peek looks ahead across pieces without consuming, and never waits', async 
   assert.equal(r.peek(0)?.length, 0);
   assert.equal((await r.readSome(10))?.toString(), 'gh');
   // Bytes spread over several pieces (left buffered by a read that found EOF first).
-  const spread = readerOf('abcdef', 2);
+  const spread = pulledReaderOf('abcdef', 2);
   await assert.rejects(spread.readExact(7), /after 6 of 7/);
   assert.equal(spread.peek(5)?.toString(), 'abcde');
   assert.equal(spread.peek(6)?.toString(), 'abcdef');
@@ -159,4 +159,25 @@ test('close() stops the source', async () => {
   assert.equal(closed, true);
   assert.equal(r.available, 0);
   assert.equal(await r.ensure(1), false);
+});
+
+test('a Readable source is read ahead only so far: then it is paused until the reader needs more', async () => {
+  const piece = 64 * 1024;
+  let produced = 0;
+  const source = new Readable({
+    highWaterMark: piece,
+    read() {
+      produced += piece;
+      this.push(produced <= 64 * piece ? Buffer.alloc(piece, 1) : null);
+    },
+  });
+  const r = new StreamReader(source);
+  assert.equal((await r.readExact(1))?.length, 1);
+  // Give a source that is never paused every chance to run through all 4 MiB.
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(r.bufferedLength <= 1024 * 1024 + piece, `read ${r.bufferedLength} bytes ahead`);
+  assert.ok(produced < 32 * piece, `the source produced ${produced} bytes for a reader that took 1`);
+  let total = 1;
+  for (let b = await r.readSome(1 << 20); b !== null; b = await r.readSome(1 << 20)) total += b.length;
+  assert.equal(total, 64 * piece);
 });

@@ -22,6 +22,17 @@ export function readerOf(data: Buffer | string, pieceSize = Infinity): StreamRea
   return new StreamReader(sourceOf(pieceSize === Infinity ? [buf] : split(buf, pieceSize)));
 }
 
+/**
+ * A reader over an async generator: it gets one piece each time it asks, never one ahead (a
+ * Readable source is read ahead; this shows what happens when the reader must wait).
+ */
+export function pulledReaderOf(data: Buffer | string, pieceSize: number): StreamReader {
+  const pieces = split(Buffer.isBuffer(data) ? data : Buffer.from(data), pieceSize);
+  return new StreamReader((async function* () {
+    yield* pieces;
+  })());
+}
+
 /** A Writable that keeps everything written to it. */
 export class Sink extends Writable {
   readonly chunks: Buffer[] = [];

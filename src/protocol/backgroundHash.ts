@@ -1,0 +1,144 @@
+// SHA-256 of a stream, computed on a worker thread while the event loop moves the bytes: on
+// its own thread hashing costs the event loop one memcpy into a shared ring instead of the hash
+// itself (the hash is as expensive as everything else a v2 stream costs a process).
+// The ring is a SharedArrayBuffer: no message, allocation or transfer per chunk. When the
+// worker is a whole ring behind, update() waits for it (Atomics.wait; microseconds, since the
+// hash outruns the network), so memory stays bounded.
+import { createHash, type Hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+/** Streams shorter than this are hashed in line: a thread costs more than it saves. */
+export const BACKGROUND_HASH_MIN = 4 * 1024 * 1024;
+const RING = 2 * 1024 * 1024;
+
+// ctrl[] indexes: bytes written and read (totals, modulo 2^32 as int32), and the end flag.
+const WRITTEN = 0;
+const READ = 1;
+const DONE = 2;
+
+// Plain JavaScript run with eval (the packages ship one bundled file: no worker file to point at).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { ctrl: ctrlBuf, ring: ringBuf } = workerData;
+const ctrl = new Int32Array(ctrlBuf);
+const ring = new Uint8Array(ringBuf);
+const size = ring.length;
+const hash = createHash('sha256');
+let read = 0;
+let pos = 0;
+for (;;) {
+  const written = Atomics.load(ctrl, ${WRITTEN});
+  const avail = (written - read) | 0;
+  if (avail === 0) {
+    if (Atomics.load(ctrl, ${DONE}) === 1 && Atomics.load(ctrl, ${WRITTEN}) === written) break;
+    Atomics.wait(ctrl, ${WRITTEN}, written, 1000);
+    continue;
+  }
+  const n = Math.min(avail, size - pos);
+  hash.update(ring.subarray(pos, pos + n));
+  pos = (pos + n) % size;
+  read = (read + n) | 0;
+  Atomics.store(ctrl, ${READ}, read);
+  Atomics.notify(ctrl, ${READ});
+}
+parentPort.postMessage(hash.digest('hex'));
+`;
+
+/**
+ * Incremental SHA-256 (hex digest) that moves to a worker thread once the stream passes
+ * BACKGROUND_HASH_MIN bytes... which a hash cannot do half way: so the worker is started at
+ * once when `expectLarge`, and otherwise the hash stays in line.
+ */
+export class StreamSha256 {
+  private readonly inline: Hash | undefined;
+  private readonly worker: Worker | undefined;
+  private readonly ctrl: Int32Array = new Int32Array(0);
+  private readonly ring: Uint8Array = new Uint8Array(0);
+  private readonly result: Promise<string> | undefined;
+  private failure: Error | undefined;
+  private written = 0;
+  private pos = 0;
+  private done = false;
+
+  constructor(expectLarge: boolean) {
+    if (!expectLarge) {
+      this.inline = createHash('sha256');
+      return;
+    }
+    const ctrlBuf = new SharedArrayBuffer(3 * 4);
+    const ringBuf = new SharedArrayBuffer(RING);
+    this.ctrl = new Int32Array(ctrlBuf);
+    this.ring = new Uint8Array(ringBuf);
+    // stdout/stderr: true keeps anything the worker might print off ours (under xinetd the client's socket).
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ctrl: ctrlBuf, ring: ringBuf },
+      stdout: true,
+      stderr: true,
+      // It allocates next to nothing: a small heap keeps its RSS small.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 4 },
+    });
+    worker.unref(); // an abandoned stream must not keep the process alive
+    this.worker = worker;
+    this.result = new Promise<string>((resolve, reject) => {
+      worker.once('message', (hex: string) => resolve(hex));
+      worker.once('error', (err) => {
+        this.failure = err;
+        reject(err);
+      });
+      worker.once('exit', (code) => {
+        const err = new Error(`the hashing thread exited (${code}) before its digest`);
+        this.failure ??= err;
+        reject(err);
+      });
+    });
+    this.result.catch(() => undefined); // reported by digest()
+  }
+
+  update(data: Uint8Array): void {
+    if (this.done) throw new Error('StreamSha256: update after digest');
+    if (this.inline) {
+      this.inline.update(data);
+      return;
+    }
+    for (let off = 0; off < data.length; ) {
+      if (this.failure) throw this.failure;
+      const read = Atomics.load(this.ctrl, READ);
+      const free = RING - ((this.written - read) | 0);
+      if (free === 0) {
+        // A whole ring ahead: wait (in slices, so a dead worker is noticed) until it reads on.
+        Atomics.wait(this.ctrl, READ, read, 100);
+        continue;
+      }
+      const n = Math.min(free, data.length - off, RING - this.pos);
+      this.ring.set(data.subarray(off, off + n), this.pos);
+      this.pos = (this.pos + n) % RING;
+      this.written = (this.written + n) | 0;
+      off += n;
+      Atomics.store(this.ctrl, WRITTEN, this.written);
+      Atomics.notify(this.ctrl, WRITTEN);
+    }
+  }
+
+  /** The hex digest of everything given to update(); ends the hash (and its thread). */
+  async digest(): Promise<string> {
+    if (this.done) throw new Error('StreamSha256: digest called twice');
+    this.done = true;
+    if (this.inline) return this.inline.digest('hex');
+    Atomics.store(this.ctrl, DONE, 1);
+    Atomics.notify(this.ctrl, WRITTEN);
+    try {
+      return await (this.result as Promise<string>);
+    } finally {
+      void this.worker?.terminate();
+    }
+  }
+
+  /** Stops the thread of a hash that will not be finished (a failed stream). */
+  dispose(): void {
+    if (this.done) return;
+    this.done = true;
+    void this.worker?.terminate();
+  }
+}
