@@ -23,7 +23,7 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   let trailer: Trailer | undefined;
   const framed = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader); })() : readLegacyFrames(conv.reader);
   const where = `${conv.socket.remoteAddress ?? '?'}:${conv.socket.remotePort ?? '?'}`;
-  const frames = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout);
+  const frames = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout, conv.protocol === 'v2');
   try {
     // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
     const r = await receiveIntoDir(frames, format, dest, { ...opts, requireTarEnd: conv.protocol === 'legacy' });
