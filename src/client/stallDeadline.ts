@@ -1,21 +1,28 @@
 import type { Socket } from 'node:net';
 import { ExitError } from '../errors.js';
 
+/** From now on, `seconds` without a byte on `socket` fails it naming stall_timeout. */
+function arm(socket: Socket, where: string, seconds: number): void {
+  socket.removeAllListeners('timeout'); // idle_timeout's, set when the connection opened
+  socket.setTimeout(seconds * 1000, () =>
+    socket.destroy(new ExitError(`the server stalled: no data from ${where} for ${seconds} s mid-stream ([client] stall_timeout)`)),
+  );
+}
+
 /**
- * The client's stall deadline ([client] stall_timeout): once a data stream has started, a server
- * that stops sending but keeps the socket open (stopped, wedged) fails the copy after `seconds`
- * instead of holding ZRM for the whole idle_timeout. Before the first byte idle_timeout alone
- * counts: a 1.8b5 stream from our server starts only once the whole backup is staged.
+ * The client's stall deadline ([client] stall_timeout): a server that stops sending but keeps the
+ * socket open (stopped, wedged) fails the copy after `seconds` instead of holding ZRM for the
+ * whole idle_timeout. A v2 stream is watched from its greeting on (the tool's output follows at
+ * once); a 1.8b5 one from its first frame, as our server stages the whole backup before it sends
+ * a byte (until then idle_timeout alone counts).
  */
-export async function* withStallDeadline<T>(frames: AsyncIterable<T>, socket: Socket, where: string, seconds: number): AsyncGenerator<T> {
-  let armed = false;
+export async function* withStallDeadline<T>(frames: AsyncIterable<T>, socket: Socket, where: string, seconds: number, fromStart = false): AsyncGenerator<T> {
+  let armed = fromStart;
+  if (fromStart) arm(socket, where, seconds);
   for await (const frame of frames) {
     if (!armed) {
       armed = true;
-      socket.removeAllListeners('timeout'); // idle_timeout's, set when the connection opened
-      socket.setTimeout(seconds * 1000, () =>
-        socket.destroy(new ExitError(`the server stalled: no data from ${where} for ${seconds} s mid-stream ([client] stall_timeout)`)),
-      );
+      arm(socket, where, seconds);
     }
     yield frame;
   }

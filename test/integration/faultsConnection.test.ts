@@ -60,7 +60,7 @@ describe('faults: connection and database', () => {
         if (n.startsWith('.zrm-incoming-') && (await readdir(join(dest, n)).catch(() => [])).length > 0) return true;
       }
       return false;
-    }, 1200, 10);
+    }, 6000, 10);
     assert.ok(flowing, 'no data ever reached the destination');
   }
 

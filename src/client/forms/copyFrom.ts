@@ -31,7 +31,7 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   let trailer: Trailer | undefined;
   const framed = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader, { backgroundHash: true }); })() : readLegacyFrames(conv.reader);
   const where = `${conv.socket.remoteAddress ?? '?'}:${conv.socket.remotePort ?? '?'}`;
-  const guarded = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout);
+  const guarded = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout, conv.protocol === 'v2');
   const frames = opts.onBytes ? tapped(guarded, opts.onBytes) : guarded;
   try {
     // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.

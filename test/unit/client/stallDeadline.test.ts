@@ -47,3 +47,16 @@ test('stall deadline: a server that stops mid-stream with the socket open fails 
     /the server stalled: no data from 127\.0\.0\.1:1 for 1 s mid-stream \(\[client\] stall_timeout\)/,
   );
 });
+
+test('stall deadline: a v2 stream is watched from its greeting on, before any frame', async () => {
+  const client = await pair(async (s) => {
+    await sleep(3000);
+    s.destroy();
+  });
+  await assert.rejects(
+    (async () => {
+      for await (const c of withStallDeadline(chunks(client), client, 'db:25300', 1, true)) void c;
+    })(),
+    /the server stalled: no data from db:25300 for 1 s/,
+  );
+});
