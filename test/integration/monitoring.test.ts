@@ -18,6 +18,8 @@ describe('monitoring a real backup: history, check, verify, status', () => {
   let site: ZrmSite;
   let backup: string;
   let state: string;
+  // MONITORING_SAMPLE=FILE keeps the outputs (the README's Monitoring section shows a real run).
+  const sample: string[] = [];
 
   const cli = (args: string[]) => execa(process.execPath, [MAIN_JS, ...args], { env: site.env, reject: false, stdin: 'ignore' });
 
@@ -67,6 +69,7 @@ describe('monitoring a real backup: history, check, verify, status', () => {
     assert.equal(ok.exitCode, 0, ok.stdout);
     assert.match(ok.stdout, /^INNOBACKUPEX OK - set1: last backup \S+ ago, [\d.]+ MiB in [\d.]+s\|age=\d+s;;93600;0; size=\d+B;;;0; duration=[\d.]+s;;;0;$/);
     const unverified = await cli(['check', '--max-age', '26h', '--max-verified-age', '8d']);
+    sample.push(ok.stdout, `exit ${ok.exitCode}`, unverified.stdout, `exit ${unverified.exitCode}`);
     assert.equal(unverified.exitCode, 2, unverified.stdout);
     assert.match(unverified.stdout, /^INNOBACKUPEX CRITICAL - set1: last backup .*; set1: no verified backup/);
     const scratch = join(tmp.path, 'scratch');
@@ -89,6 +92,7 @@ describe('monitoring a real backup: history, check, verify, status', () => {
     const after = await cli(['check', '--max-age', '26h', '--max-verified-age', '8d']);
     assert.equal(after.exitCode, 0, after.stdout);
     assert.match(after.stdout, /set1: newest verified backup \S+ old/);
+    sample.push(v.stderr, v.stdout, after.stdout, `exit ${after.exitCode}`);
   });
 
   test('status shows the runs; --prometheus writes the verified time too', async () => {
@@ -100,6 +104,6 @@ describe('monitoring a real backup: history, check, verify, status', () => {
     const text = await readFile(prom, 'utf8');
     assert.match(text, /^zrm_innobackupex_last_run_success\{kind="copy",action="copy from",backup_set="set1"\} 1$/m);
     assert.match(text, /^zrm_innobackupex_last_verified_backup_timestamp_seconds\{backup_set="set1"\} \d{10}$/m);
-    if (process.env.MONITORING_SAMPLE) await writeFile(process.env.MONITORING_SAMPLE, `${s.stdout}\n${text}`);
+    if (process.env.MONITORING_SAMPLE) await writeFile(process.env.MONITORING_SAMPLE, [...sample, s.stdout, text].join('\n----\n'));
   });
 });

@@ -15,3 +15,12 @@ test("the man page's check entry lists exactly check's exit statuses", () => {
   const listed = [...section.matchAll(/^\.IP (\d+)\n(.+)$/gm)].map((m) => `${m[1]} ${(m[2] ?? '').replace(/\\-/g, '-')}`);
   assert.deepEqual(listed, CHECK_STATUSES.map((s) => `${s.code} ${s.meaning}`));
 });
+
+test("the README's Monitoring section lists exactly check's exit statuses", () => {
+  const readme = readFileSync(new URL('README.md', root), 'utf8');
+  const start = readme.indexOf('## Monitoring');
+  assert.ok(start > 0, 'no Monitoring section');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const listed = [...section.matchAll(/^\| (\d+) \| (\w+) \| (.+) \|$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  assert.deepEqual(listed, CHECK_STATUSES.map((s) => `${s.code} ${s.name} ${s.meaning}`));
+});
