@@ -5,7 +5,7 @@ import { fail, pass, type CheckResult, type DoctorDeps } from './types.js';
 // ZRM backup sets (/etc/mysql-zrm/<set>/mysql-zrm.conf) that take hot backups through us name our
 // snapshot and copy plugins; a set naming the 1.8b5 Perl files gets no failure reporting.
 
-export const ZRM_DIR = '/etc/mysql-zrm';
+const ZRM_DIR = '/etc/mysql-zrm';
 const PLUGINS = { 'snapshot-plugin': 'inno-snapshot.pl', 'copy-plugin': 'socket-copy.palomino.pl' } as const;
 const PACKAGED = '/usr/share/mysql-zrm/plugins';
 
@@ -14,7 +14,7 @@ async function isOurs(deps: DoctorDeps, path: string): Promise<boolean> {
   return !(head.startsWith('#!') && head.includes('perl'));
 }
 
-export async function checkZrmSet(deps: DoctorDeps, set: string, text: string, root = ZRM_DIR): Promise<CheckResult> {
+async function checkZrmSet(deps: DoctorDeps, set: string, text: string, root = ZRM_DIR): Promise<CheckResult> {
   const name = `ZRM set ${set}`;
   const conf = parseZrmConf(text.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n'));
   const problems: string[] = [];
