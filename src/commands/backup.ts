@@ -37,19 +37,31 @@ export async function backupCommand(opts: BackupCommandOptions, configPath?: str
     const credentials = await loadCredentials(file, opts.credentials ? '--credentials' : '[backup] credentials_file');
     const memory = peerMemoryIn(peerMemoryDir(config.state.dir, config.state.dirConfigured), logger);
     const progress = opts.json ? NO_PROGRESS : progressOn(io.stderr);
-    const result = await runDirectBackup(
-      { host: opts.host, port: portOf(opts.port), target: opts.target, prepare: opts.prepare ?? false, credentials },
-      { config, logger, memory, progress },
-    );
-    summary = summarise(opts.host, startedMs, Date.now(), { result });
+    // Ctrl-C or a TERM must not leave the database host armed: the run stops, disarms, and
+    // ends; only a second signal kills it outright.
+    const abort = new AbortController();
+    const onSignal = (): void => abort.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const result = await runDirectBackup(
+        { host: opts.host, port: portOf(opts.port), target: opts.target, prepare: opts.prepare ?? false, credentials },
+        { config, logger, memory, progress, signal: abort.signal },
+      );
+      summary = summarise(opts.host, startedMs, Date.now(), { result });
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
   } catch (err) {
     logger.error(`direct backup of ${opts.host} FAILED: ${(err as Error).message}`);
     summary = summarise(opts.host, startedMs, Date.now(), { error: err });
   } finally {
     await flushLogger(logger);
   }
+  // A failure is said on stderr also with --json (cron mails it); stdout stays one JSON document.
+  if (summary.outcome === 'failed') io.stderr.write(`zrm-innobackupex: ${describeSummary(summary)}`);
   if (opts.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else if (summary.outcome === 'failed') io.stderr.write(`zrm-innobackupex: ${describeSummary(summary)}`);
-  else io.stdout.write(describeSummary(summary));
+  else if (summary.outcome !== 'failed') io.stdout.write(describeSummary(summary));
   return summary.exitCode;
 }

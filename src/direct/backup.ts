@@ -35,6 +35,8 @@ export interface DirectBackupDeps {
   memory: PeerMemory;
   progress: Progress;
   now?: () => Date;
+  /** Aborts the run (Ctrl-C): the copy is cut, the host disarmed, nothing published. */
+  signal?: AbortSignal;
 }
 
 export interface DirectBackupResult {
@@ -60,6 +62,9 @@ async function copyInto(staging: string, req: DirectBackupRequest, run: RunKey, 
   const remote = remoteFor(req.host, portConf(req.port), config);
   const path = `${run.destination}/${run.set}/ZRM_LINKS/.`;
   const conv = await openRequest(remote, 'copy from', path, config.client, logger, { security: config, memory: deps.memory, v21: true });
+  const cut = (): void => void conv.socket.destroy(new Error('interrupted'));
+  deps.signal?.addEventListener('abort', cut, { once: true });
+  if (deps.signal?.aborted) cut();
   const size = Number(conv.details.get('size'));
   const estimate = Number.isSafeInteger(size) && size > 0 ? size : undefined;
   deps.progress.setEstimate(estimate);
@@ -90,11 +95,17 @@ export async function runDirectBackup(req: DirectBackupRequest, deps: DirectBack
   const staging = await mkdtemp(join(target, `.${name}.partial-`));
   let result: Omit<DirectBackupResult, 'dir'> | undefined;
   let failure: unknown;
+  const interrupted = (): void => {
+    if (deps.signal?.aborted) throw new ExitError('interrupted');
+  };
   try {
     await snapshotStep('create-snapshot', remote, run, req.credentials, deps);
+    interrupted();
     await snapshotStep('mount', remote, run, req.credentials, deps);
+    interrupted();
     logger.info(`armed ${req.host}:${remote.port} for ${run.set}; copying into ${staging}`);
     result = await copyInto(staging, req, run, deps);
+    interrupted();
   } catch (err) {
     failure = err;
   } finally {
@@ -102,9 +113,9 @@ export async function runDirectBackup(req: DirectBackupRequest, deps: DirectBack
   }
   // Always, also after a failure: the host must not stay armed with our account.
   const disarmError = await disarm(remote, run, req.credentials, deps);
-  if (failure !== undefined || !result) {
+  if (failure !== undefined || !result || deps.signal?.aborted) {
     await rm(staging, { recursive: true, force: true });
-    throw failure;
+    throw deps.signal?.aborted ? new ExitError('interrupted: the host was disarmed, nothing was published') : failure;
   }
   await rename(staging, dir);
   logger.info(`direct backup of ${req.host} in ${dir}: ${result.bytes} bytes`);

@@ -8,7 +8,7 @@ const XINETD_FILE = '/etc/xinetd.d/mysql-zrm-innobackupex';
 const SYSTEMD_UNITS = ['/etc/systemd/system/mysql-zrm-innobackupex@.service', '/lib/systemd/system/mysql-zrm-innobackupex@.service', '/usr/lib/systemd/system/mysql-zrm-innobackupex@.service'];
 
 /** The socket server's user from its xinetd or systemd unit; the package's default otherwise. */
-export async function serverUser(deps: DoctorDeps): Promise<string> {
+async function serverUser(deps: DoctorDeps): Promise<string> {
   const xinetd = await deps.readFile(XINETD_FILE);
   const fromXinetd = /^\s*user\s*=\s*(\S+)/m.exec(xinetd ?? '')?.[1];
   if (fromXinetd) return fromXinetd;

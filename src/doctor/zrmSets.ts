@@ -1,11 +1,11 @@
 import { basename, join } from 'node:path';
 import { parseZrmConf } from '../config/zrmConf.js';
-import { fail, pass, type CheckResult, type DoctorDeps } from './types.js';
+import { fail, pass, skip, type CheckResult, type DoctorDeps } from './types.js';
 
 // ZRM backup sets (/etc/mysql-zrm/<set>/mysql-zrm.conf) that take hot backups through us name our
 // snapshot and copy plugins; a set naming the 1.8b5 Perl files gets no failure reporting.
 
-export const ZRM_DIR = '/etc/mysql-zrm';
+const ZRM_DIR = '/etc/mysql-zrm';
 const PLUGINS = { 'snapshot-plugin': 'inno-snapshot.pl', 'copy-plugin': 'socket-copy.palomino.pl' } as const;
 const PACKAGED = '/usr/share/mysql-zrm/plugins';
 
@@ -14,9 +14,12 @@ async function isOurs(deps: DoctorDeps, path: string): Promise<boolean> {
   return !(head.startsWith('#!') && head.includes('perl'));
 }
 
-export async function checkZrmSet(deps: DoctorDeps, set: string, text: string, root = ZRM_DIR): Promise<CheckResult> {
+async function checkZrmSet(deps: DoctorDeps, set: string, text: string, root = ZRM_DIR): Promise<CheckResult> {
   const name = `ZRM set ${set}`;
   const conf = parseZrmConf(text.split('\n').filter((l) => !l.trim().startsWith('#')).join('\n'));
+  // Logical backups (mysqldump) never call the plugins; raw is ZRM's default.
+  const mode = conf.get('backup-mode')?.trim() || 'raw';
+  if (mode !== 'raw') return skip(name, `backup-mode=${mode}: the plugins are not used`);
   const problems: string[] = [];
   const fixes: string[] = [];
   for (const [key, file] of Object.entries(PLUGINS)) {

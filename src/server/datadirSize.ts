@@ -12,7 +12,7 @@ const MAX_ENTRIES = 1_000_000;
 const MAX_MS = 3000;
 
 /** [backup] datadir, else the server's my.cnf (as the tool reads it), else the default. */
-export async function serverDatadir(config: AppConfig): Promise<string> {
+async function serverDatadir(config: AppConfig): Promise<string> {
   if (config.backup.datadir) return config.backup.datadir;
   const opts = parseServerOptions(await readServerOptions(config.backup.defaultsFile).catch(() => []));
   return opts.get('datadir') || DEFAULT_DATADIR;

@@ -116,6 +116,24 @@ describe('direct backup without ZRM', () => {
     assert.deepEqual(await stateFiles(), []);
   });
 
+  test('Ctrl-C while armed: the copy stops, the host is disarmed, nothing is published', async () => {
+    const target = join(tmp.path, 'backups-interrupted');
+    const child = backup(['--port', String(site.xinetd.port), '--target', target, '--credentials', creds, '--json']);
+    // Wait until the host is armed (mount ran), then interrupt.
+    while (!(await stateFiles()).includes('running')) {
+      if (child.exitCode !== null) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 1, r.stdout);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.outcome, 'failed');
+    assert.match(String(s.error), /interrupted/);
+    assert.deepEqual(await readdir(target), [], 'nothing published, no staging left');
+    assert.deepEqual(await stateFiles(), [], 'disarmed');
+  });
+
   test('credentials: a file others can read is refused (exit 3); none at all is a usage error (exit 2)', async () => {
     const open = join(tmp.path, 'open.cnf');
     await writeFile(open, `[client]\nuser=${db.backupUser}\n`, { mode: 0o644 });

@@ -132,12 +132,13 @@ test('directories: owned by the user of the xinetd service, state private', asyn
   assert.equal(toolLog?.status, 'fail', 'missing, and backupd cannot create it in /var/log');
 });
 
-test('ZRM sets: ours pass; the Perl plugins, another path or none fail with the lines to write', async () => {
+test('ZRM sets: ours pass; the Perl plugins, another path or none fail with the lines to write; logical sets are skipped', async () => {
   const deps = fake({
     files: {
       '/etc/mysql-zrm/good/mysql-zrm.conf': 'snapshot-plugin=/usr/share/mysql-zrm/plugins/inno-snapshot.pl\ncopy-plugin=/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl\n',
       '/etc/mysql-zrm/perl/mysql-zrm.conf': 'snapshot-plugin=/opt/old/inno-snapshot.pl\ncopy-plugin=/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl\n',
-      '/etc/mysql-zrm/none/mysql-zrm.conf': '# logical\nbackup-mode=logical\n',
+      '/etc/mysql-zrm/none/mysql-zrm.conf': '# raw by default\nhost=db1\n',
+      '/etc/mysql-zrm/dump/mysql-zrm.conf': 'backup-mode=logical\n',
       '/usr/share/mysql-zrm/plugins/inno-snapshot.pl': '#!/bin/sh\nexec node ...\n',
       '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl': '#!/bin/sh\nexec node ...\n',
       '/opt/old/inno-snapshot.pl': '#!/usr/bin/perl\n',
@@ -145,9 +146,9 @@ test('ZRM sets: ours pass; the Perl plugins, another path or none fail with the 
     stats: Object.fromEntries(['/usr/share/mysql-zrm/plugins/inno-snapshot.pl', '/usr/share/mysql-zrm/plugins/socket-copy.palomino.pl', '/opt/old/inno-snapshot.pl'].map((p) => [p, { uid: 0, mode: 0o100755, isDirectory: false }])),
   });
   const r = await checkZrmSets(deps);
-  assert.deepEqual(r.map((x) => [x.name, x.status]), [['ZRM set good', 'pass'], ['ZRM set none', 'fail'], ['ZRM set perl', 'fail']]);
-  assert.match(String(r[2]?.detail), /1\.8b5 Perl plugin/);
-  assert.match(String(r[1]?.fix), /snapshot-plugin=\/usr\/share\/mysql-zrm\/plugins\/inno-snapshot\.pl, copy-plugin=/);
+  assert.deepEqual(r.map((x) => [x.name, x.status]), [['ZRM set dump', 'skip'], ['ZRM set good', 'pass'], ['ZRM set none', 'fail'], ['ZRM set perl', 'fail']]);
+  assert.match(String(r[3]?.detail), /1\.8b5 Perl plugin/);
+  assert.match(String(r[2]?.fix), /snapshot-plugin=\/usr\/share\/mysql-zrm\/plugins\/inno-snapshot\.pl, copy-plugin=/);
 });
 
 test('runDoctor --host: only the backup host\'s checks (agent, ZRM sets)', async () => {
