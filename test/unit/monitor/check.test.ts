@@ -18,6 +18,7 @@ async function site(dir: string): Promise<{ conf: string; state: string; dest: s
   const state = join(dir, 'state');
   const dest = join(dir, 'backups');
   await mkdir(dest);
+  await mkdir(state, { mode: 0o700 });
   const conf = join(dir, 'innobackupex.conf');
   await writeFile(conf, `[state]\ndir = ${state}\n`);
   return { conf, state, dest };
