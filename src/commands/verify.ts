@@ -21,7 +21,7 @@ export async function verifyCommand(path: string, opts: VerifyCommandOptions, co
   });
   const exitCode = (report as { exitCode?: number }).exitCode;
   delete (report as { exitCode?: number }).exitCode;
-  await recordVerify({ startedAt, stateDir: withUsableStateDir(config).state.dir, report, logger: createLogger({ console: true, label: 'verify' }) });
+  await recordVerify({ startedAt, stateDir: withUsableStateDir(config).state.dir, createStateDir: config.state.dirConfigured, report, logger: createLogger({ console: true, label: 'verify' }) });
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return report.ok ? 0 : (exitCode ?? ExitCode.integrity);
 }

@@ -42,6 +42,14 @@ function hms(text: string | undefined): number | undefined {
   return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
 }
 
+/** ZRM's backup-size=619.61 MB (binary units, as ZRM computes them). */
+function zrmSize(text: string | undefined): number | undefined {
+  const m = /^([\d.]+)\s*(B|KB|MB|GB|TB)$/i.exec(text ?? '');
+  if (!m) return undefined;
+  const power = ['B', 'KB', 'MB', 'GB', 'TB'].indexOf((m[2] ?? 'B').toUpperCase());
+  return Math.round(Number(m[1]) * 1024 ** power);
+}
+
 /** The completed backup in `dir`, or undefined when `dir` holds none. */
 async function completedBackup(dir: string, set: string): Promise<StoredBackup | undefined> {
   const index = await readFile(join(dir, 'index'), 'utf8').catch(() => undefined);
@@ -51,7 +59,7 @@ async function completedBackup(dir: string, set: string): Promise<StoredBackup |
     if (!/succeeded/i.test(f.get('backup-status') ?? '')) return undefined;
     const epoch = Number(f.get('backup-date-epoch'));
     const time = Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : (fromStamp(f.get('backup-date')) ?? fromStamp(basename(dir)) ?? (await stat(dir)).mtimeMs);
-    return { set: f.get('backup-set') || set, dir, time, bytes: meta?.stream.bytes, seconds: hms(f.get('backup-time')) };
+    return { set: f.get('backup-set') || set, dir, time, bytes: meta?.stream.bytes ?? zrmSize(f.get('backup-size')), seconds: hms(f.get('backup-time')) };
   }
   if (!meta) return undefined;
   const t = Date.parse(meta.receivedAt);

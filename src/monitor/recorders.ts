@@ -44,6 +44,7 @@ export async function recordRequest(f: RequestFacts): Promise<void> {
       detail: f.outcome.detail,
     }),
     f.logger,
+    { create: config.state.dirConfigured },
   );
 }
 
@@ -71,8 +72,9 @@ export interface CopyEnd {
 export async function recordCopy(facts: CopyFacts, end: CopyEnd): Promise<void> {
   const run = setOfPath(facts.destinationDir);
   const meta = end.ok && facts.destinationDir && facts.action === 'copy from' ? await readMetadata(facts.destinationDir).catch(() => undefined) : undefined;
+  const stateDir = withUsableStateDir(end.config).state.dir;
   await appendRecord(
-    withUsableStateDir(end.config).state.dir,
+    stateDir,
     makeRecord({
       kind: 'copy',
       action: facts.action ?? end.form,
@@ -88,12 +90,15 @@ export async function recordCopy(facts: CopyFacts, end: CopyEnd): Promise<void> 
       detail: end.detail,
     }),
     end.logger,
+    { create: end.config.state.dirConfigured },
   );
 }
 
 export interface VerifyEnd {
   startedAt: number;
   stateDir: string;
+  /** The settings name the state directory: it may be created. */
+  createStateDir: boolean;
   logger?: Logger | undefined;
   report: {
     ok: boolean;
@@ -140,5 +145,6 @@ export async function recordVerify(v: VerifyEnd): Promise<void> {
       detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : undefined,
     }),
     v.logger,
+    { create: v.createStateDir },
   );
 }

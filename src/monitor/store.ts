@@ -62,12 +62,28 @@ async function rotateIfFull(file: string, adding: number, limits: StoreLimits): 
   }
 }
 
+export interface AppendOptions {
+  /**
+   * Create the state directory when it is missing: only for one the settings name. The default
+   * one belongs to the package (and to the server's user); a client or a root process making it
+   * would lock the server out of it.
+   */
+  create?: boolean;
+  limits?: StoreLimits;
+}
+
 /** Appends one record; never throws (a failure is logged as a warning). */
-export async function appendRecord(stateDir: string, record: HistoryRecord, logger?: Logger, limits: StoreLimits = DEFAULT_LIMITS): Promise<void> {
+export async function appendRecord(stateDir: string, record: HistoryRecord, logger?: Logger, opts: AppendOptions = {}): Promise<void> {
   const file = historyFile(stateDir, record.kind);
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   try {
     const line = Buffer.from(recordLine(record));
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    if (opts.create) {
+      await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    } else if (!(await stat(stateDir).catch(() => undefined))?.isDirectory()) {
+      logger?.debug(`run history: ${stateDir} does not exist, the ${record.kind} is not recorded`);
+      return;
+    }
     await rotateIfFull(file, line.length, limits);
     const handle = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
     try {

@@ -42,12 +42,22 @@ describe('run history of real requests', () => {
 
   const last = (records: HistoryRecord[], kind: string) => records.filter((r) => r.kind === kind).at(-1);
 
+  /** The server's records once it has one for `path`: it records after its reply, so the client may exit first. */
+  async function serverRecordsFor(path: string): Promise<HistoryRecord[]> {
+    for (let i = 0; i < 200; i++) {
+      const records = await readHistory(join(tmp.path, 'db', 'state'));
+      if (records.some((r) => r.path === path)) return records;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return readHistory(join(tmp.path, 'db', 'state'));
+  }
+
   test('a copy from leaves a request record on the server and a copy record on the backup host', async () => {
     const dest = join(tmp.path, 'backups', 'nightly', '20261125125902');
     await mkdir(dest, { recursive: true });
     const r = await runPlugin(copyPlugin, ['--source-host', '127.0.0.1', '--source-file', join(src, 'mysql-bin.000003'), '--destination-host', 'localhost', '--destination-directory', dest], env);
     assert.equal(r.exitCode, 0, r.stderr);
-    const server = last(await readHistory(join(tmp.path, 'db', 'state')), 'request');
+    const server = last(await serverRecordsFor(join(src, 'mysql-bin.000003')), 'request');
     assert.equal(server?.action, 'copy from');
     assert.equal(server?.ok, true);
     assert.equal(server?.path, join(src, 'mysql-bin.000003'));
@@ -69,7 +79,7 @@ describe('run history of real requests', () => {
     await mkdir(dest, { recursive: true });
     const r = await runPlugin(copyPlugin, ['--source-host', '127.0.0.1', '--source-file', join(src, 'missing'), '--destination-host', 'localhost', '--destination-directory', dest], env);
     assert.notEqual(r.exitCode, 0);
-    const serverRecords = await readHistory(join(tmp.path, 'db', 'state'));
+    const serverRecords = await serverRecordsFor(join(src, 'missing'));
     const server = last(serverRecords, 'request');
     assert.equal(server?.ok, false);
     assert.equal(server?.path, join(src, 'missing'));

@@ -18,6 +18,7 @@ async function site(dir: string): Promise<{ conf: string; state: string; dest: s
   const state = join(dir, 'state');
   const dest = join(dir, 'backups');
   await mkdir(dest);
+  await mkdir(state, { mode: 0o700 });
   const conf = join(dir, 'innobackupex.conf');
   await writeFile(conf, `[state]\ndir = ${state}\n`);
   return { conf, state, dest };
@@ -43,7 +44,7 @@ async function zrmBackup(dest: string, set: string, hoursAgo: number, status: st
   await mkdir(join(dir, 'data'), { recursive: true });
   await writeFile(join(dir, 'data', 'ibdata1'), Buffer.alloc(1000));
   if (status !== undefined) {
-    await writeFile(join(dir, 'index'), `backup-set=${set}\nbackup-date=${stamp}\nbackup-date-epoch=${Math.floor(t.getTime() / 1000)}\nbackup-level=0\nbackup-time=00:01:05\nbackup-status=${status}\n`);
+    await writeFile(join(dir, 'index'), `backup-set=${set}\nbackup-date=${stamp}\nbackup-date-epoch=${Math.floor(t.getTime() / 1000)}\nbackup-level=0\nbackup-size=1.50 MB\nbackup-time=00:01:05\nbackup-status=${status}\n`);
   }
   return dir;
 }
@@ -116,7 +117,7 @@ test('check --destination: the newest completed ZRM backup per set counts; a run
     await zrmBackup(s.dest, 'nightly', 3, 'Backup succeeded');
     const one = await check(s.conf, ['--max-age', '26h', '--destination', s.dest, '--set', 'nightly']);
     assert.equal(one.code, 0, one.out);
-    assert.match(one.out, /duration=65s/);
+    assert.match(one.out, /size=1572864B;;;0; duration=65s/);
     const weekly = await check(s.conf, ['--max-age', '8d', '--destination', s.dest, '--set', 'weekly']);
     assert.equal(weekly.code, 0, weekly.out);
   }));

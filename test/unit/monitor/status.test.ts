@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../../src/cli.js';
 import { makeRecord, type RecordInput } from '../../../src/monitor/record.js';
@@ -17,6 +17,7 @@ async function withStore(fn: (conf: string, state: string, dir: string) => Promi
     const state = join(dir, 'state');
     const conf = join(dir, 'innobackupex.conf');
     await writeFile(conf, `[state]\ndir = ${state}\n`);
+    await mkdir(state, { mode: 0o700 });
     await appendRecord(state, ago(30, { path: '/b/nightly/20261125010000' }));
     await appendRecord(state, ago(6, { ok: false, bytes: 0, detail: 'mariabackup failed: exit 1' }));
     await appendRecord(state, ago(5, { set: 'weekly', bytes: 9_999 }));

@@ -40,7 +40,7 @@ test('a line is never longer than MAX_LINE, whatever the detail', () =>
 test('rotation keeps the store bounded: at most keepFiles files of about fileBytes, newest records kept', () =>
   withTempDir('zrm-store-', async (dir) => {
     const limits = { fileBytes: 4096, keepFiles: 3 };
-    for (let i = 0; i < 300; i++) await appendRecord(dir, copyRecord(i), undefined, limits);
+    for (let i = 0; i < 300; i++) await appendRecord(dir, copyRecord(i), undefined, { limits });
     const names = (await readdir(dir)).filter((n) => n.startsWith('history-copy'));
     assert.deepEqual(names.sort(), ['history-copy.jsonl', 'history-copy.jsonl.1', 'history-copy.jsonl.2']);
     for (const n of names) assert.ok((await stat(join(dir, n))).size <= limits.fileBytes, `${n} over the bound`);
@@ -58,7 +58,7 @@ test('several processes appending at once (with rotation) leave only whole lines
       const [dir, id, big] = process.argv.slice(2);
       const limits = { fileBytes: Number(big), keepFiles: 1000 };
       for (let i = 0; i < 150; i++) {
-        await appendRecord(dir, makeRecord({ kind: 'request', action: 'copy from', startedAt: Date.now(), ok: true, peer: id, bytes: i, detail: id.repeat(300 + i) }), undefined, limits);
+        await appendRecord(dir, makeRecord({ kind: 'request', action: 'copy from', startedAt: Date.now(), ok: true, peer: id, bytes: i, detail: id.repeat(300 + i) }), undefined, { limits });
       }`;
     const script = join(dir, 'writer.mjs');
     const store = join(dir, 'state');
@@ -85,7 +85,7 @@ test('a store that cannot be written is logged, not thrown', () =>
     await writeFile(blocker, '');
     const logFile = join(dir, 'log');
     const logger = createLogger({ file: logFile });
-    await appendRecord(join(blocker, 'state'), copyRecord(1), logger);
+    await appendRecord(join(blocker, 'state'), copyRecord(1), logger, { create: true });
     await flushLogger(logger);
     assert.match(await readFile(logFile, 'utf8'), /run history: could not record the copy/);
   }));
@@ -96,4 +96,15 @@ test('an unreadable state dir is StoreUnreadable; a missing one is an empty hist
     const file = join(dir, 'file');
     await writeFile(file, '');
     await assert.rejects(readHistory(file), StoreUnreadable);
+  }));
+
+test('a state directory the settings do not name is never created, only used when it exists', () =>
+  withTempDir('zrm-store-', async (dir) => {
+    const state = join(dir, 'default-state');
+    await appendRecord(state, copyRecord(1));
+    await assert.rejects(stat(state), 'the directory was created');
+    await appendRecord(state, copyRecord(2), undefined, { create: true });
+    assert.equal((await stat(state)).mode & 0o777, 0o700);
+    await appendRecord(state, copyRecord(3));
+    assert.deepEqual((await readHistory(state)).map((r) => r.bytes), [2, 3]);
   }));
