@@ -115,6 +115,7 @@ function buildProgram(Command: typeof import('commander').Command, io: CommandIo
     .requiredOption('--target <dir>', 'where the backup goes: a new directory DIR/<UTC time>')
     .option('--credentials <file>', 'MySQL option file (mode 600) with the database account (default: [backup] credentials_file)')
     .option('--defaults-extra-file <file>', 'the same as --credentials')
+    .option('--remote-binpath <dir>', 'a 1.8b5 server runs innobackupex-1.5.1 from here (ZRM\'s remote-mysql-binpath; default /usr/bin)')
     .option('--prepare', 'prepare the backup once it has landed')
     .option('--json', 'print a machine-readable summary on stdout at the end')
     .option('-c, --config <file>', CONFIG_HELP)

@@ -122,7 +122,8 @@ export async function openRequest(remote: Remote, action: string, params: string
   const mode = settings.protocol;
   const where = `${remote.host}:${remote.port}`;
   const known = mode === 'auto' || v21 ? await memory.recall(remote) : null;
-  // 2.1 first unless this server refused it lately; a hang-up on it is asked again in 2.0 at once.
+  // 2.1 first unless this server refused it lately; silent hang-ups on it are retried briefly
+  // (xinetd busy), then the server is asked in 2.0 and remembered as a 2.0 one.
   const ask21 = v21 && mode !== 'legacy' && known !== 'legacy' && known !== 'v2.0';
   if (securityConfigured(security)) {
     if (ask21) {

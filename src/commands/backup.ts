@@ -16,6 +16,8 @@ export interface BackupCommandOptions {
   prepare?: boolean;
   /** A MySQL option file with the database account; default [backup] credentials_file. */
   credentials?: string;
+  /** A 1.8b5 server's bin path (where it runs innobackupex-1.5.1). */
+  remoteBinpath?: string;
 }
 
 function portOf(text: string | undefined): number | undefined {
@@ -45,7 +47,7 @@ export async function backupCommand(opts: BackupCommandOptions, configPath?: str
     process.once('SIGTERM', onSignal);
     try {
       const result = await runDirectBackup(
-        { host: opts.host, port: portOf(opts.port), target: opts.target, prepare: opts.prepare ?? false, credentials },
+        { host: opts.host, port: portOf(opts.port), target: opts.target, prepare: opts.prepare ?? false, credentials, remoteBinpath: opts.remoteBinpath },
         { config, logger, memory, progress, signal: abort.signal },
       );
       summary = summarise(opts.host, startedMs, Date.now(), { result });

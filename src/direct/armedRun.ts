@@ -48,14 +48,32 @@ function settingsOf(run: RunKey, creds: Credentials): string[] {
   return lines;
 }
 
+/**
+ * A 1.8b5 server behind xinetd (`instances = 1`) that still counts the last request resets the
+ * next connection before it answers (our v2 client retries silent hang-ups itself; 1.8b5 has no
+ * answer to wait for): such a reset is asked again once, after a moment.
+ */
+export async function againAfterReset<T>(what: string, logger: Logger, attempt: (first: boolean) => Promise<T>, mayRetry: () => boolean = () => true): Promise<T> {
+  try {
+    return await attempt(true);
+  } catch (err) {
+    if (!mayRetry() || !/ECONNRESET|EPIPE|empty stream/.test((err as Error).message)) throw err;
+    logger.info(`${what}: connection reset before an answer (${(err as Error).message}); asking again`);
+    await new Promise((res) => setTimeout(res, 1000));
+    return attempt(false);
+  }
+}
+
 /** Runs one snapshot action on the database host; throws with the host's own words on failure. */
 export async function snapshotStep(step: SnapshotStep, remote: Remote, run: RunKey, creds: Credentials, deps: ArmedRunDeps): Promise<void> {
   const params = `--action=${step} ${ACTION_PARAMS[step] ?? ''}`;
-  const conv = await openRequest(remote, 'snapshot', params, deps.config.client, deps.logger, { security: deps.config, memory: deps.memory });
-  const stdout = new Collector();
   const stderr = new Collector();
-  const ctx = { env: {}, config: deps.config, logger: deps.logger, stdout, stderr };
-  const code = await exchangeStatus(conv, `${SNAPSHOT_PLUGIN}\n${countedLines(settingsOf(run, creds))}`, ctx, `snapshot ${step}`);
+  const code = await againAfterReset(`snapshot ${step}`, deps.logger, async () => {
+    const conv = await openRequest(remote, 'snapshot', params, deps.config.client, deps.logger, { security: deps.config, memory: deps.memory });
+    stderr.text = '';
+    const ctx = { env: {}, config: deps.config, logger: deps.logger, stdout: new Collector(), stderr };
+    return exchangeStatus(conv, `${SNAPSHOT_PLUGIN}\n${countedLines(settingsOf(run, creds))}`, ctx, `snapshot ${step}`);
+  });
   if (code !== 0) {
     const why = stderr.text.trim().split('\n').join(' / ') || 'no reason given';
     throw new ExitError(`${step} on ${remote.host}:${remote.port} failed: ${why}`);

@@ -11,7 +11,7 @@ import { addSecret, type Logger } from '../logging/logger.js';
 import { onBackupLanded } from '../restore/landed.js';
 import { readMetadata, type BackupMetadata } from '../restore/metadata.js';
 import type { RunKey } from '../snapshot/runKey.js';
-import { disarm, snapshotStep, type ArmedRunDeps } from './armedRun.js';
+import { againAfterReset, disarm, snapshotStep, type ArmedRunDeps } from './armedRun.js';
 import type { Progress } from './progress.js';
 import { backupDirName } from './stamp.js';
 
@@ -27,6 +27,8 @@ export interface DirectBackupRequest {
   target: string;
   prepare: boolean;
   credentials: Credentials;
+  /** Where a 1.8b5 server looks for innobackupex-1.5.1 (ZRM's remote-mysql-binpath); /usr/bin. */
+  remoteBinpath?: string | undefined;
 }
 
 export interface DirectBackupDeps {
@@ -56,11 +58,10 @@ async function requireTarget(target: string): Promise<void> {
   if (!st.isDirectory()) throw new ExitError(`--target ${target} is not a directory`, ExitCode.usage);
 }
 
-/** The armed copy into `staging`: what landed, checked to be a hot backup. */
-async function copyInto(staging: string, req: DirectBackupRequest, run: RunKey, deps: DirectBackupDeps & ArmedRunDeps): Promise<Omit<DirectBackupResult, 'dir'>> {
+/** One `copy from` of the armed run's ZRM_LINKS into `staging`. */
+async function receiveOnce(staging: string, req: DirectBackupRequest, path: string, deps: DirectBackupDeps & ArmedRunDeps, received: { bytes: number }) {
   const { config, logger } = deps;
-  const remote = remoteFor(req.host, portConf(req.port), config);
-  const path = `${run.destination}/${run.set}/ZRM_LINKS/.`;
+  const remote = remoteFor(req.host, remoteConf(req), config);
   const conv = await openRequest(remote, 'copy from', path, config.client, logger, { security: config, memory: deps.memory, v21: true });
   const cut = (): void => void conv.socket.destroy(new Error('interrupted'));
   deps.signal?.addEventListener('abort', cut, { once: true });
@@ -68,16 +69,39 @@ async function copyInto(staging: string, req: DirectBackupRequest, run: RunKey, 
   const size = Number(conv.details.get('size'));
   const estimate = Number.isSafeInteger(size) && size > 0 ? size : undefined;
   deps.progress.setEstimate(estimate);
-  const r = await receiveStream(conv, staging, { maxFileSize: config.client.maxFileSize, onBytes: (n) => deps.progress.add(n) });
+  const onBytes = (n: number): void => {
+    received.bytes += n;
+    deps.progress.add(n);
+  };
+  try {
+    const r = await receiveStream(conv, staging, { maxFileSize: config.client.maxFileSize, onBytes });
+    return { r, protocol: conv.protocol, estimate };
+  } finally {
+    deps.signal?.removeEventListener('abort', cut);
+  }
+}
+
+/** The armed copy into `staging`: what landed, checked to be a hot backup. */
+async function copyInto(staging: string, req: DirectBackupRequest, run: RunKey, deps: DirectBackupDeps & ArmedRunDeps): Promise<Omit<DirectBackupResult, 'dir'>> {
+  const { config, logger } = deps;
+  const path = `${run.destination}/${run.set}/ZRM_LINKS/.`;
+  const received = { bytes: 0 };
+  // Only before the first byte: a reset after data is a failure, not a busy xinetd.
+  const got = await againAfterReset(`copy from ${req.host}`, logger, () => receiveOnce(staging, req, path, deps, received), () => received.bytes === 0 && !deps.signal?.aborted);
+  const { r, protocol, estimate } = got;
   const zrmConf = new Map([['innobackupex-prepare', req.prepare ? 'yes' : 'no']]);
   await onBackupLanded(staging, r, { host: req.host, path }, { config, logger, zrmConf });
   const meta = await readMetadata(staging);
   if (!meta) throw new ExitError(`${req.host} sent ${r.bytes} bytes but no hot backup (no xtrabackup_checkpoints): is its backup tool configured?`);
-  return { bytes: r.bytes, sha256: r.sha256, protocol: conv.protocol, estimate, meta };
+  return { bytes: r.bytes, sha256: r.sha256, protocol, estimate, meta };
 }
 
-function portConf(port: number | undefined): Map<string, string> {
-  return new Map(port === undefined ? [] : [['socket-remote-port', String(port)]]);
+/** The ZRM settings remoteFor reads (port, remote bin path), from the command line. */
+function remoteConf(req: DirectBackupRequest): Map<string, string> {
+  const conf = new Map<string, string>();
+  if (req.port !== undefined) conf.set('socket-remote-port', String(req.port));
+  if (req.remoteBinpath) conf.set('remote-mysql-binpath', req.remoteBinpath);
+  return conf;
 }
 
 export async function runDirectBackup(req: DirectBackupRequest, deps: DirectBackupDeps): Promise<DirectBackupResult> {
@@ -91,7 +115,7 @@ export async function runDirectBackup(req: DirectBackupRequest, deps: DirectBack
   // One run key per backup: the host serves this run's copy only, and refuses a second run
   // while this one holds it (runLock.ts).
   const run: RunKey = { set: `direct-${name}`, destination: target };
-  const remote = remoteFor(req.host, portConf(req.port), config);
+  const remote = remoteFor(req.host, remoteConf(req), config);
   const staging = await mkdtemp(join(target, `.${name}.partial-`));
   let result: Omit<DirectBackupResult, 'dir'> | undefined;
   let failure: unknown;

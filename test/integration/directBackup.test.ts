@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { loadSampleData, startMariaDb, writeBackupOptionFile, type MariaDb } from '../helpers/mariadb.js';
 import { MAIN_JS, writeAppConfig } from '../helpers/plugins.js';
@@ -11,6 +12,8 @@ import { startZrmSite, type ZrmSite } from '../helpers/zrmSite.js';
 
 // `zrm-innobackupex backup --host DB --target DIR`, all real: MariaDB, xinetd, our socket server
 // and mariabackup on the "database host", the CLI on the "backup host".
+
+const LEGACY = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'test', 'fixtures', 'legacy');
 
 interface Summary {
   outcome: string;
@@ -32,6 +35,7 @@ describe('direct backup without ZRM', () => {
   let db: MariaDb;
   let site: ZrmSite;
   let oldServer: Xinetd;
+  let perlServer: Xinetd | undefined;
   let clientConf: string;
   let creds: string;
 
@@ -59,6 +63,7 @@ describe('direct backup without ZRM', () => {
 
   after(async () => {
     await oldServer?.stop();
+    await perlServer?.stop();
     await site?.xinetd.stop();
     await db?.stop();
     await tmp?.cleanup();
@@ -132,6 +137,28 @@ describe('direct backup without ZRM', () => {
     assert.match(String(s.error), /interrupted/);
     assert.deepEqual(await readdir(target), [], 'nothing published, no staging left');
     assert.deepEqual(await stateFiles(), [], 'disarmed');
+  });
+
+  test('against an unmodified 1.8b5 server (Perl stand-ins): the same calls in 1.8b5, a restorable backup', async () => {
+    const host = join(tmp.path, 'perl-db-host');
+    const pluginDir = join(host, 'plugins');
+    const binDir = join(host, 'bin');
+    await mkdir(pluginDir, { recursive: true });
+    await mkdir(binDir);
+    await copyFile(join(LEGACY, 'inno-snapshot.pl'), join(pluginDir, 'inno-snapshot.pl'));
+    await execa('chmod', ['755', join(pluginDir, 'inno-snapshot.pl')]);
+    await symlink(join(LEGACY, '..', 'tools', 'innobackupex-ok.sh'), join(binDir, 'innobackupex-1.5.1'));
+    perlServer = await startXinetd(host, join(LEGACY, 'old-server.pl'), {
+      env: { OLD_SNAP_DIR: join(host, 'zrm-innosnap'), OLD_PLUGIN_DIR: pluginDir, OLD_TOOL_LOG: join(host, 'innobackupex.log'), IBX_SOCKET: db.socket },
+    });
+    const target = join(tmp.path, 'backups-1.8b5');
+    const r = await backup(['--port', String(perlServer.port), '--remote-binpath', binDir, '--target', target, '--credentials', creds, '--json']);
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    const s = JSON.parse(r.stdout) as Summary & { protocol: string };
+    assert.equal(s.outcome, 'ok');
+    assert.equal(s.protocol, 'legacy');
+    assert.ok((await stat(join(s.target ?? '', 'xtrabackup_checkpoints'))).isFile());
+    await assert.rejects(stat(join(host, 'zrm-innosnap', 'running')), 'the old host is disarmed too');
   });
 
   test('credentials: a file others can read is refused (exit 3); none at all is a usage error (exit 2)', async () => {
