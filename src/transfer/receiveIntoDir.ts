@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import type { StreamFormat } from '../protocol/streamFormat.js';
 import { ExitError, IntegrityError, errorMessage } from '../errors.js';
+import { endWritable, writeAll } from '../protocol/io.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
 import { moveInto } from './moveInto.js';
@@ -32,11 +32,19 @@ async function* counted(source: AsyncIterable<Buffer>, counter: Counter): AsyncG
   }
 }
 
+// Straight into tar's stdin, waiting only when its pipe is full: Readable.from and pipeline
+// added two stream hops per chunk.
+async function feedTar(source: AsyncIterable<Buffer>, stdin: Writable): Promise<void> {
+  for await (const chunk of source) await writeAll(stdin, chunk);
+  await endWritable(stdin);
+}
+
 async function extractTar(source: AsyncIterable<Buffer>, dir: string, counter: { bytes: number }): Promise<void> {
   const tar = startTarExtract(dir);
   let feedError: unknown;
-  await pipeline(Readable.from(source), tar.stdin).catch((err: unknown) => {
+  await feedTar(source, tar.stdin).catch((err: unknown) => {
     feedError = err;
+    tar.stdin.destroy();
     tar.kill();
   });
   const r = await tar;
