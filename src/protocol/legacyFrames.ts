@@ -2,7 +2,7 @@
 // big-endian length L and L bytes of uuencoded text. No end marker: the sender just closes.
 import type { Writable } from 'node:stream';
 import { ProtocolError, errorMessage } from '../errors.js';
-import { writeAll } from './io.js';
+import { ensureWritable, hasRoom, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
 import { uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from './uuencode.js';
 
@@ -31,7 +31,7 @@ export function encodeLegacyFrame(chunk: Buffer): Buffer {
 /**
  * Re-chunks whatever it is given into exactly 10240-byte chunks (the last one shorter), so the
  * wire is byte-identical to the old server whatever sizes the producer's pipe delivers.
- * Await each write() before the next.
+ * Await each write() before the next (or use send() and wait for 'drain' when it says so).
  */
 export class LegacySender {
   private readonly out: Writable;
@@ -53,33 +53,56 @@ export class LegacySender {
   async write(data: Buffer): Promise<void> {
     this.enter();
     try {
-      this.total += data.length;
-      // One output buffer for all the frames this write completes: one write, no concatenation.
-      let used = 0;
-      const fromPending = this.filled > 0 ? Math.min(LEGACY_CHUNK - this.filled, data.length) : 0;
-      const pendingFull = this.filled > 0 && this.filled + fromPending === LEGACY_CHUNK;
-      const direct = Math.floor((data.length - fromPending) / LEGACY_CHUNK);
-      const frames = (pendingFull ? 1 : 0) + direct;
-      if (frames > 0) {
-        const wire = Buffer.allocUnsafe(frames * frameLength(LEGACY_CHUNK));
-        let o = 0;
-        if (pendingFull) {
-          data.copy(this.pending, this.filled, 0, fromPending);
-          o = encodeFrameInto(this.pending, wire, o);
-          this.filled = 0;
-          used = fromPending;
-        }
-        for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
-          o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), wire, o);
-        }
-        await writeAll(this.out, wire);
-      }
-      // What is left is less than a chunk: keep it for the next write.
-      data.copy(this.pending, this.filled, used);
-      this.filled += data.length - used;
+      const wire = this.encode(data);
+      if (wire) await writeAll(this.out, wire);
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * As write(), synchronously: hands the frames to `out` at once; true while `out` has room for
+   * more, false when the caller should wait for 'drain' before the next send.
+   */
+  send(data: Buffer): boolean {
+    this.enter();
+    try {
+      ensureWritable(this.out);
+      const wire = this.encode(data);
+      if (!wire) return true;
+      return this.out.write(wire) || hasRoom(this.out);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // Takes data in; returns the frames it completes (one buffer), or null if none is complete.
+  private encode(data: Buffer): Buffer | null {
+    this.total += data.length;
+    // One output buffer for all the frames this write completes: one write, no concatenation.
+    let used = 0;
+    const fromPending = this.filled > 0 ? Math.min(LEGACY_CHUNK - this.filled, data.length) : 0;
+    const pendingFull = this.filled > 0 && this.filled + fromPending === LEGACY_CHUNK;
+    const direct = Math.floor((data.length - fromPending) / LEGACY_CHUNK);
+    const frames = (pendingFull ? 1 : 0) + direct;
+    let wire: Buffer | null = null;
+    if (frames > 0) {
+      wire = Buffer.allocUnsafe(frames * frameLength(LEGACY_CHUNK));
+      let o = 0;
+      if (pendingFull) {
+        data.copy(this.pending, this.filled, 0, fromPending);
+        o = encodeFrameInto(this.pending, wire, o);
+        this.filled = 0;
+        used = fromPending;
+      }
+      for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
+        o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), wire, o);
+      }
+    }
+    // What is left is less than a chunk: keep it for the next write.
+    data.copy(this.pending, this.filled, used);
+    this.filled += data.length - used;
+    return wire;
   }
 
   /** Sends the last partial chunk (nothing at all for an empty stream). Does not end `out`. */

@@ -33,7 +33,7 @@ export async function sendLegacyChecked(
   const sender = new LegacySender(s.output);
   let status: ProducerStatus;
   try {
-    await pumpToClient(s, source, (chunk) => sender.write(chunk));
+    await pumpToClient(s, source, (chunk) => sender.send(chunk));
     status = await finish();
     if (status.ok) await withStallDeadline(sender.end(), s.deps.config.server.stallTimeout, () => s.output.destroy());
   } catch (err) {

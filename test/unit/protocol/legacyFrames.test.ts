@@ -131,3 +131,19 @@ test('readLegacyFrames yields the good frames before a bad one, then fails', asy
   }, /bad character 0x61 at offset 1$/);
   assert.ok(Buffer.concat(got).equals(data.subarray(0, 2 * LEGACY_CHUNK)));
 });
+
+test('LegacySender.send (synchronous) puts the same bytes on the wire as write(), however the input is cut', async () => {
+  const data = randomBytes(7 * LEGACY_CHUNK + 4321);
+  const viaWrite = new Sink();
+  const w = new LegacySender(viaWrite);
+  await w.write(data);
+  await w.end();
+  for (const cut of [1, 999, LEGACY_CHUNK, LEGACY_CHUNK + 1, 65536]) {
+    const viaSend = new Sink();
+    const s = new LegacySender(viaSend);
+    for (const piece of split(data, cut)) assert.equal(typeof s.send(piece), 'boolean');
+    await s.end();
+    assert.ok(viaSend.data.equals(viaWrite.data), `pieces of ${cut}`);
+    assert.equal(s.bytes, data.length);
+  }
+});
