@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { link, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitError, errorMessage } from '../errors.js';
@@ -55,6 +54,8 @@ function busy(lock: Lock, run: RunKey): ExitError {
 
 /** `lines` in a private file under a unique name in `dir`, ready to be linked in. */
 async function writeCandidate(dir: string, lines: readonly string[]): Promise<string> {
+  // Loaded here, as in privateFile.ts: most plugin calls take no lock.
+  const { randomBytes } = await import('node:crypto');
   const name = `.${LOCK_FILE}.${process.pid}.${randomBytes(6).toString('hex')}`;
   await writePrivateLines(dir, name, lines);
   return name;
