@@ -7,8 +7,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
-/** Streams shorter than this are hashed in line: a thread costs more than it saves. */
-export const BACKGROUND_HASH_MIN = 4 * 1024 * 1024;
 const RING = 2 * 1024 * 1024;
 
 // ctrl[] indexes: bytes written and read (totals, modulo 2^32 as int32), and the end flag.
@@ -46,9 +44,9 @@ parentPort.postMessage(hash.digest('hex'));
 `;
 
 /**
- * Incremental SHA-256 (hex digest) that moves to a worker thread once the stream passes
- * BACKGROUND_HASH_MIN bytes... which a hash cannot do half way: so the worker is started at
- * once when `expectLarge`, and otherwise the hash stays in line.
+ * Incremental SHA-256 (hex digest), on a worker thread when the caller expects a large stream
+ * (`expectLarge`: a hash cannot move to a thread half way, and for a short stream a thread costs
+ * more than it saves), otherwise in line.
  */
 export class StreamSha256 {
   private readonly inline: Hash | undefined;
