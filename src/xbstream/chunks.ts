@@ -1,5 +1,5 @@
 // Streaming xbstream parser: one chunk at a time, checksums verified before a chunk is handed
-// on. Stricter than the reference readers where they are lax (see PROTOCOL.md §7): a stream
+// on (readXbstream: its payload handed on as it arrives, the checksum checked at its end). Stricter than the reference readers where they are lax (see PROTOCOL.md §7): a stream
 // cut anywhere but between chunks, or cut inside a chunk, is an error here.
 import { IntegrityError } from '../errors.js';
 import { ByteReader } from './byteReader.js';
@@ -152,22 +152,38 @@ async function readPayloadHead(reader: ByteReader, at: number, h: ChunkHead, max
 }
 
 /**
- * The payload piece by piece, its checksum (over map and payload) computed as each piece
- * arrives. A skippable chunk's payload is read past and not kept.
+ * The payload piece by piece, each handed to `onPiece` as it arrives (views of the source's
+ * pieces, no copy), its checksum (over map and payload) computed on the way. A skippable
+ * chunk's payload is read past and not handed on.
  */
-async function readPayload(reader: ByteReader, at: number, p: PayloadHead, keep: boolean): Promise<{ pieces: Buffer[]; crc: number }> {
-  const pieces: Buffer[] = [];
+async function readPayload(
+  reader: ByteReader,
+  at: number,
+  p: PayloadHead,
+  keep: boolean,
+  onPiece: (piece: Buffer) => void | Promise<void>,
+): Promise<number> {
   let crc = crc32(p.rawMap);
   for (let left = p.length; left > 0; ) {
     if (!(await reader.ensure(1))) throw truncatedAt(at, 'payload');
     const piece = reader.takeSome(left);
     if (keep) {
       crc = crc32(piece, crc);
-      pieces.push(piece);
+      const waited = onPiece(piece);
+      if (waited) await waited;
     }
     left -= piece.length;
   }
-  return { pieces, crc };
+  return crc;
+}
+
+function checkCrc(crc: number, at: number, h: ChunkHead, p: PayloadHead): void {
+  if (crc !== p.stored) {
+    throw new IntegrityError(
+      `xbstream: checksum mismatch in chunk at byte ${at} (${h.path} offset ${p.offset}): ` +
+        `stored 0x${p.stored.toString(16)}, computed 0x${crc.toString(16)}`,
+    );
+  }
 }
 
 /**
@@ -191,21 +207,67 @@ export async function* parseXbstreamPieces(
         continue;
       }
       const p = await readPayloadHead(reader, at, h, maxBytes);
-      const { pieces, crc } = await readPayload(reader, at, p, h.known);
+      const pieces: Buffer[] = [];
+      const crc = await readPayload(reader, at, p, h.known, (piece) => {
+        pieces.push(piece);
+      });
       if (!h.known) continue; // skippable: its checksum may cover something we cannot know
-
-      const { length, offset, stored } = p;
-      if (crc !== stored) {
-        throw new IntegrityError(
-          `xbstream: checksum mismatch in chunk at byte ${at} (${path} offset ${offset}): ` +
-            `stored 0x${stored.toString(16)}, computed 0x${crc.toString(16)}`,
-        );
-      }
+      checkCrc(crc, at, h, p);
+      const { length, offset } = p;
       if (h.type === TYPE_PAYLOAD) {
         yield { kind: 'payload', path, offset, pieces, length, flags };
       } else {
         yield { kind: 'sparse', path, offset, pieces, length, map: parseSparseMap(p.rawMap, length, at), flags };
       }
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** A P or S chunk's header, handed on before any of its payload. */
+export type XbChunkHead =
+  | { kind: 'payload'; path: string; offset: bigint; length: number; flags: number }
+  | { kind: 'sparse'; path: string; offset: bigint; length: number; map: SparseEntry[]; flags: number };
+
+/** Where readXbstream hands each chunk as it is read. Returning a promise holds the reading up. */
+export interface XbChunkSink {
+  /** An E chunk. */
+  eof(path: string, flags: number): void | Promise<void>;
+  /** A P or S chunk begins (lengths and sparse map checked); its payload follows. */
+  begin(head: XbChunkHead): void | Promise<void>;
+  /** The next piece of the current chunk's payload, not yet checksummed: write it nowhere final. */
+  data(piece: Buffer): void | Promise<void>;
+  /** The current chunk's checksum matched. A mismatch throws from readXbstream instead. */
+  end(): void | Promise<void>;
+}
+
+/**
+ * As parseXbstreamPieces, but each payload is handed on piece by piece as it arrives and its
+ * checksum checked at the chunk's end: a 10 MiB chunk is never held whole. What `data` got
+ * before a checksum mismatch is unverified; the caller must discard it when this throws.
+ */
+export async function readXbstream(source: AsyncIterable<Buffer>, sink: XbChunkSink, opts: ParseOptions = {}): Promise<void> {
+  const maxBytes = opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
+  const reader = new ByteReader(source);
+  try {
+    for (;;) {
+      const at = reader.position;
+      const h = await readChunkHead(reader, at);
+      if (!h) return;
+      const { path, flags } = h;
+      if (h.type === TYPE_EOF) {
+        await sink.eof(path, flags);
+        continue;
+      }
+      const p = await readPayloadHead(reader, at, h, maxBytes);
+      const { length, offset } = p;
+      if (h.type === TYPE_PAYLOAD) await sink.begin({ kind: 'payload', path, offset, length, flags });
+      else if (h.known) await sink.begin({ kind: 'sparse', path, offset, length, map: parseSparseMap(p.rawMap, length, at), flags });
+      const crc = await readPayload(reader, at, p, h.known, (piece) => sink.data(piece));
+      if (!h.known) continue; // skippable: its checksum may cover something we cannot know
+      checkCrc(crc, at, h, p);
+      await sink.end();
     }
   } finally {
     await reader.close();
