@@ -102,10 +102,10 @@ describe('1.8b5 peers', () => {
   test('stock ZRM\'s version 1.8 is hung up on without a byte, and logged', async () => {
     const wire = await rawRequest(ours.port, '1.8\ncopy from\n/etc/hostname\n/tmp\n/usr/bin\n');
     assert.equal(wire.length, 0);
-    // The server hangs up first and writes its log line on the way out.
+    // The server hangs up first and writes its log line on the way out (up to 60 s on a loaded host).
     const refused = /refused: unsupported protocol version "1\.8".*socket-copy\.palomino\.pl/;
     let log = '';
-    for (let i = 0; i < 100 && !refused.test(log); i++) {
+    for (let i = 0; i < 600 && !refused.test(log); i++) {
       await new Promise((r) => setTimeout(r, 100));
       log = await readFile(serverLog, 'utf8');
     }
