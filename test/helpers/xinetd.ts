@@ -8,6 +8,8 @@ import { freePort } from './freePort.js';
 export interface Xinetd {
   port: number;
   logFile: string;
+  /** Resolves once no server process of an earlier connection is left (instances = 1 refuses the next one until then). */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,14 @@ export async function startXinetd(dir: string, server: string, opts: { user?: st
   return {
     port,
     logFile,
+    idle: async () => {
+      for (let i = 0; i < 300; i++) {
+        const r = await execa('pgrep', ['-P', String(proc.pid)], { reject: false });
+        if (r.stdout.trim() === '') return;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      throw new Error('an earlier connection\'s server is still running after 30 s');
+    },
     stop: async () => {
       proc.kill('SIGTERM');
       await proc;
