@@ -16,9 +16,15 @@ function arm(socket: Socket, where: string, seconds: number): void {
  * once); a 1.8b5 one from its first frame, as our server stages the whole backup before it sends
  * a byte (until then idle_timeout alone counts).
  */
-export async function* withStallDeadline<T>(frames: AsyncIterable<T>, socket: Socket, where: string, seconds: number, fromStart = false): AsyncGenerator<T> {
-  let armed = fromStart;
-  if (fromStart) arm(socket, where, seconds);
+export function withStallDeadline<T>(frames: AsyncIterable<T>, socket: Socket, where: string, seconds: number, fromStart = false): AsyncIterable<T> {
+  if (!fromStart) return armedAtFirstFrame(frames, socket, where, seconds);
+  // Armed now, and the frames pass untouched: no generator step per frame on the v2 stream.
+  arm(socket, where, seconds);
+  return frames;
+}
+
+async function* armedAtFirstFrame<T>(frames: AsyncIterable<T>, socket: Socket, where: string, seconds: number): AsyncGenerator<T> {
+  let armed = false;
   for await (const frame of frames) {
     if (!armed) {
       armed = true;

@@ -1,28 +1,9 @@
 import type { Writable } from 'node:stream';
+import { formatBytes, formatDuration } from '../humanUnits.js';
 
 // The one refreshed line a direct backup shows on a terminal (stderr): bytes so far, rate,
 // elapsed time and, when the server told us the database's size (protocol 2.1), how far along
 // and how long is left. Nothing at all when stderr is not a terminal (cron, pipes, --json).
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(n: number): string {
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${UNITS[u]}`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const hh = Math.floor(s / 3600);
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return hh > 0 ? `${hh}:${mm}:${ss}` : `${mm}:${ss}`;
-}
 
 export interface ProgressState {
   bytes: number;

@@ -1,7 +1,7 @@
 import { VERSION } from '../version.js';
 import { errorMessage, ExitCode, ExitError } from '../errors.js';
 import type { DirectBackupResult } from './backup.js';
-import { formatBytes, formatDuration } from './progress.js';
+import { formatBytes, formatDuration } from '../humanUnits.js';
 
 // What `backup --json` prints at the end (stdout, one JSON document, also on failure) and the
 // one line a person gets instead.

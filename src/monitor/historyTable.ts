@@ -1,18 +1,11 @@
+import { formatBytes } from '../humanUnits.js';
 import type { HistoryRecord } from './record.js';
 import type { Verified } from './summary.js';
 
 // status's table of recent runs, newest first, for a terminal: fixed columns, the detail last.
 
 export function humanBytes(n: number | undefined): string {
-  if (n === undefined) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+  return n === undefined ? '-' : formatBytes(n);
 }
 
 const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');

@@ -69,25 +69,9 @@ export function writeAll(out: AnyWritable, data: Buffer | string | readonly Buff
     for (const part of data) ok = out.write(part);
     buffered.uncork?.();
   }
-  if (ok || hasRoom(out)) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const finish = (err?: Error): void => {
-      out.removeListener('drain', onDrain);
-      out.removeListener('error', onError);
-      out.removeListener('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = (): void => finish();
-    const onError = (err: unknown): void => finish(wrap(err, 'write failed'));
-    const onClose = (): void => finish(new ProtocolError('write failed: the connection closed before the data was sent'));
-    out.on('drain', onDrain);
-    out.on('error', onError);
-    out.on('close', onClose);
-    // It may have failed or drained while we were not listening yet (never synchronously, but
-    // a stream destroyed by write() itself is possible).
-    if ((out as WritableState).destroyed) finish(closedError(out, 'write failed'));
-  });
+  if (ok) return Promise.resolve();
+  // A stream destroyed by write() itself is possible: waitForDrain rejects at once then.
+  return waitForDrain(out);
 }
 
 /**
