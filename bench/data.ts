@@ -2,7 +2,8 @@
 // costs nothing next to what is measured (no allocation, no copy per write).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const BLOCK_BYTES = 4 * 1024 * 1024;
 let block: Buffer | undefined;
@@ -49,4 +50,15 @@ export function dataBuffer(n: number): Buffer {
   let o = 0;
   for (const chunk of dataChunks(n, BLOCK_BYTES)) o += chunk.copy(out, o);
   return out;
+}
+
+/** Total size of the regular files under dir: what an extraction wrote. */
+export async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) total += await treeBytes(path);
+    else if (e.isFile()) total += (await stat(path)).size;
+  }
+  return total;
 }

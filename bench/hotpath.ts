@@ -3,12 +3,13 @@
 // through our socket server and copy plugin over loopback: v2 (xbstream, extracted by our native
 // reader) and 1.8b5 (xbstream unpacked and re-sent as tar on the database host, tar -x here).
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { armState, ensureStateDir } from '../src/snapshot/state.js';
 import { loadSampleData, startMariaDb, writeBackupOptionFile, type MariaDb } from '../test/helpers/mariadb.js';
 import type { BenchConfig } from './config.js';
+import { treeBytes } from './data.js';
 import { ourCopy } from './e2e.js';
 import { hasGnuTime } from './measure.js';
 import type { Row } from './report.js';
@@ -17,16 +18,6 @@ import type { Plan, Run } from './rounds.js';
 /** Rows of ~1 KiB (InnoDB stores them in about 1.2 KiB). */
 const ROW_BYTES = 1200;
 const TABLES = 8;
-
-async function treeBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) total += await treeBytes(path);
-    else if (e.isFile()) total += (await stat(path)).size;
-  }
-  return total;
-}
 
 interface Timed {
   rssKiB: number | null;

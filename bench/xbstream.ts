@@ -2,13 +2,13 @@
 // both reading the same stream file made here with XbstreamWriter (10 MiB chunks, as the
 // backup tools write them).
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { extractXbstream } from '../src/xbstream/extract.js';
 import { WRITER_CHUNK_SIZE, XbstreamWriter } from '../src/xbstream/writer.js';
 import type { BenchConfig } from './config.js';
-import { dataBuffer } from './data.js';
+import { dataBuffer, treeBytes } from './data.js';
 import { fdStdin, ownPeakRssKiB, runTool, runWorker, type WorkerResult } from './measure.js';
 import type { Row } from './report.js';
 import type { Plan, Run } from './rounds.js';
@@ -42,17 +42,6 @@ export async function makeXbstreamFile(path: string, bytes: number, files: numbe
   } finally {
     await fh.close();
   }
-}
-
-/** Total size of the regular files under dir: what an extraction wrote. */
-async function treeBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) total += await treeBytes(path);
-    else if (e.isFile()) total += (await stat(path)).size;
-  }
-  return total;
 }
 
 /** Worker side: our extractor, timed from opening the stream to the last file closed. */
