@@ -1,8 +1,9 @@
 import { parseByteSize } from '../config/byteSize.js';
 import { ExitCode, ExitError, errorMessage } from '../errors.js';
+import { treeSize } from '../fsutil/treeSize.js';
 import { storedBackups, type StoredBackup } from '../monitor/destinations.js';
 import { humanBytes } from '../monitor/historyTable.js';
-import { sizeOf, spaceNeeded } from '../verify/scratch.js';
+import { spaceNeeded } from '../verify/scratch.js';
 import { verifyCommand } from './verify.js';
 
 // `zrm-innobackupex verify-newest --destination DIR`: what the nightly verify timer runs. Per
@@ -46,7 +47,7 @@ export async function verifyNewestCommand(opts: VerifyNewestOptions, configPath?
   if (chosen.length === 0) throw new ExitError(`no completed backup under ${opts.destination.join(', ')}`);
   let worst = 0;
   for (const b of chosen) {
-    const needed = spaceNeeded(await sizeOf(b.dir));
+    const needed = spaceNeeded(await treeSize(b.dir));
     if (budget !== undefined && needed > budget) {
       process.stderr.write(`verify-newest: skipped ${b.dir} (set ${b.set}): its scratch copy needs about ${humanBytes(needed)}, more than --max-scratch ${humanBytes(budget)}\n`);
       worst = worst || ExitCode.failure;

@@ -1,16 +1,7 @@
-import { cp, lstat, readdir, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { cp, statfs } from 'node:fs/promises';
 import { VerifyFailure } from './failure.js';
 
 // The scratch copy verify works on: the stored backup is only ever read.
-
-export async function sizeOf(path: string): Promise<number> {
-  const st = await lstat(path);
-  if (!st.isDirectory()) return st.size;
-  let total = 0;
-  for (const name of await readdir(path)) total += await sizeOf(join(path, name));
-  return total;
-}
 
 /** Room for the copy plus what the prepare and the server add (redo log, undo, temp files). */
 export function spaceNeeded(backupBytes: number): number {

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AppConfig } from '../config/appConfig.js';
 import { ExitError, errorMessage } from '../errors.js';
+import { treeSize } from '../fsutil/treeSize.js';
 import { readBackupInfo, readBinlogPosition, readCheckpoints, type BinlogPosition } from '../restore/backupFiles.js';
 import { extractArchive, locateBackup } from '../restore/locate.js';
 import { prepareBackup, recordedTool } from '../restore/prepare.js';
@@ -10,7 +11,7 @@ import { findBinlogChain, replayBinlogs } from './binlogs.js';
 import { checkRedoLogLength } from './redoLog.js';
 import { checkDataFiles, checkPageChecksums, checkTables, serverLsn } from './checks.js';
 import { VerifyFailure } from './failure.js';
-import { copyToScratch, isNoSpace, noSpace, requireSpace, sizeOf, spaceNeeded } from './scratch.js';
+import { copyToScratch, isNoSpace, noSpace, requireSpace, spaceNeeded } from './scratch.js';
 import { startThrowawayServer, type ThrowawayServer } from './throwawayServer.js';
 
 export interface VerifyReport {
@@ -59,7 +60,7 @@ export async function verifyBackup(path: string, config: AppConfig, opts: Verify
     report.backup = located.kind === 'dir' ? located.dir : located.file;
     step = 'scratch';
     const source = located.kind === 'dir' ? located.dir : located.file;
-    report.bytes = await sizeOf(source);
+    report.bytes = await treeSize(source);
     await stat(opts.scratchRoot).catch(() => {
       throw new VerifyFailure('scratch', `scratch directory ${opts.scratchRoot} does not exist`, 'give an existing directory with --scratch', 2);
     });

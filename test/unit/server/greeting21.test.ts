@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { armState, ensureStateDir } from '../../../src/snapshot/state.js';
 import { V21_VERSION, parseOkDetails } from '../../../src/protocol/versions.js';
-import { treeSize } from '../../../src/server/datadirSize.js';
+import { treeSize } from '../../../src/fsutil/treeSize.js';
 import { V2_VERSION, header, serve, withServerEnv, type ServerEnv } from './harness.js';
 
 // Protocol 2.1: the OK line before a backup carries `size=<bytes of the datadir>` for a client
@@ -62,10 +62,11 @@ test('max_v2_version = 2.0: a 2.1 request is hung up on without a word (as a 2.0
     assert.equal(okLine(served.output), 'OK tar', served.log);
   }, `${TOOL_CONFIG}[server]\nmax_v2_version = 2.0\n`));
 
-test('treeSize counts regular files only, and gives up (undefined) past its entry budget', async () =>
+test('treeSize counts regular files only (a file is its own size), and gives up (undefined) past its entry budget', async () =>
   withServerEnv(async (env) => {
     const datadir = await fillDatadir(env);
     assert.equal(await treeSize(datadir), 13_345);
     assert.equal(await treeSize(datadir, { maxEntries: 1 }), undefined);
     assert.equal(await treeSize(join(env.data, 'missing')), 0);
+    assert.equal(await treeSize(join(datadir, 'ibdata1')), 12_345);
   }));
