@@ -61,6 +61,7 @@ function rssText(r: Row): string {
 /** CPU seconds per GiB moved, process by process. */
 function cpuText(r: Row): string {
   if (!r.cpuParts) return '';
+  if (r.bytes === 0) return Object.entries(r.cpuParts).map(([k, v]) => `${k} ${v.toFixed(3)} s`).join(', ');
   const gib = r.bytes / (1024 * MiB);
   return Object.entries(r.cpuParts).map(([k, v]) => `${k} ${(v / gib).toFixed(2)}`).join(', ');
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -49,14 +49,22 @@ test('the bundle started as inno-snapshot.pl answers get-vm-device-details witho
   });
 });
 
-test('so does the packaged launcher (a script that imports the bundle)', async () => {
+test('so does the packaged launcher, compiling the bundle and then from its code cache', async () => {
   await withTempDir('startup-', async (dir) => {
-    const launcher = (await readFile(resolve(BUNDLE, '..', '..', '..', 'packaging', 'launchers', 'inno-snapshot.pl'), 'utf8'))
-      .replace('/usr/lib/mysql-zrm-innobackupex/zrm-innobackupex.mjs', BUNDLE);
-    assert.ok(launcher.includes(BUNDLE), 'the launcher names the packaged bundle');
+    const cacheParent = join(dir, 'var-cache');
+    await mkdir(cacheParent, { mode: 0o755 });
+    const launcher = (await readFile(resolve(BUNDLE, '..', '..', '..', 'packaging', 'launchers', 'zrm-launcher'), 'utf8'))
+      .replace('/usr/lib/mysql-zrm-innobackupex/zrm-innobackupex.mjs', BUNDLE)
+      .replace(`root: '/var/cache'`, `root: ${JSON.stringify(cacheParent)}`);
+    assert.ok(launcher.includes(BUNDLE) && launcher.includes(cacheParent), 'the launcher names the packaged bundle and the cache');
     await mkdir(join(dir, 'plugins'));
     const plugin = join(dir, 'plugins', 'inno-snapshot.pl');
     await writeFile(plugin, launcher, { mode: 0o755 });
+    const cache = join(cacheParent, 'mysql-zrm-innobackupex', 'bundle.v8cache');
     checkCall(await snapshotCall(dir, plugin));
+    const made = await stat(cache);
+    await rm(join(dir, 'server.log'));
+    checkCall(await snapshotCall(dir, plugin));
+    assert.equal((await stat(cache)).mtimeMs, made.mtimeMs, 'the second call ran from the cache');
   });
 });

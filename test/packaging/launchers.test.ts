@@ -1,82 +1,103 @@
 import assert from 'node:assert/strict';
-import { chmod, chown, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { withTempDir } from '../helpers/tempDir.js';
 
-// The launchers the packages install (packaging/launchers): each imports the bundle, and on a
-// Node with module.enableCompileCache (22 and later) first points it at a cache directory that
-// only its user (or root) can write. This Node has no compile cache: a preloaded script gives it
-// one that notes the directory it is given, so the choice of directory is what is tested.
-const LAUNCHERS = new URL('../../../packaging/launchers/', import.meta.url);
-const NAMES = ['inno-snapshot.pl', 'socket-copy.palomino.pl', 'socket-server.palomino.pl', 'zrm-innobackupex'];
+// The launcher the packages install under four names (packaging/launchers/zrm-launcher): it runs
+// the bundle's program as a script with V8's code cache, kept in a directory only its user (or
+// root) can write. Here its paths point into a temporary directory and the bundle is a stand-in
+// made the way scripts/bundle.mjs makes the real one (the real one: pluginStartup.test.ts).
+const LAUNCHER = new URL('../../../packaging/launchers/zrm-launcher', import.meta.url);
+const NFPM = new URL('../../../packaging/nfpm.yaml', import.meta.url);
+const INSTALLED = ['/usr/bin/zrm-innobackupex', ...['inno-snapshot.pl', 'socket-copy.palomino.pl', 'socket-server.palomino.pl'].map((n) => `/usr/share/mysql-zrm/plugins/${n}`)];
 const BUNDLE = '/usr/lib/mysql-zrm-innobackupex/zrm-innobackupex.mjs';
+const CACHE_FILE = 'bundle.v8cache';
 const NOBODY = 65534;
 
-const FAKE_CACHE = `require('node:module').enableCompileCache = (dir) => require('node:fs').writeFileSync(process.env.CACHE_NOTE, dir);\n`;
-
-/** The launcher's code below its header comment: the same in all four. */
-function code(text: string): string {
-  return text.slice(text.indexOf('\n// Node 22'));
+/** A bundle as scripts/bundle.mjs writes it (the packaged one has no #! line). */
+function bundleText(body: string): string {
+  const hash = createHash('sha256').update(body).digest('hex');
+  return `import { createRequire as __zrmCreateRequire } from 'node:module'; const require = __zrmCreateRequire(import.meta.url); // zrm-bundle-body sha256=${hash}\n${body}`;
 }
 
-test('the four launchers run the same code and import the packaged bundle', async () => {
-  const texts = await Promise.all(NAMES.map((n) => readFile(new URL(n, LAUNCHERS), 'utf8')));
-  for (const t of texts) {
-    assert.ok(t.startsWith('#!/usr/bin/node\n'));
-    assert.equal(code(t), code(texts[0] ?? ''));
-    assert.ok(t.trimEnd().endsWith(`import('${BUNDLE}');`));
-  }
-});
+/** A program that says what it is, under which name it was started, and that it has require. */
+function program(word: string): string {
+  return `const said = ${JSON.stringify(word)} + ' ran as ' + require('node:path').basename(process.argv[1]);\nprocess.stdout.write(said);\n`;
+}
 
 interface Site {
   root: string;
   cacheParent: string;
   stateDir: string;
-  run: (opts?: { uid?: number; fakeCache?: boolean }) => Promise<string | undefined>;
+  bundle: string;
+  /** Runs the launcher as inno-snapshot.pl; resolves to what the program printed. */
+  run: (opts?: { uid?: number }) => Promise<string>;
 }
 
-/** A launcher whose paths point into `root`, importing a stand-in program that says it ran. */
+/** The launcher with its paths pointing into `root`, and a stand-in bundle. */
 async function site(root: string): Promise<Site> {
   await chmod(root, 0o755);
   const cacheParent = join(root, 'var-cache');
   const stateDir = join(root, 'state');
   await mkdir(cacheParent, { mode: 0o755 });
-  const program = join(root, 'program.mjs');
-  await writeFile(program, "process.stdout.write('program ran');\n");
-  const text = (await readFile(new URL('inno-snapshot.pl', LAUNCHERS), 'utf8'))
+  const bundle = join(root, 'zrm-innobackupex.mjs');
+  await writeFile(bundle, bundleText(program('program')));
+  const text = (await readFile(LAUNCHER, 'utf8'))
     .replace(`root: '/var/cache'`, `root: ${JSON.stringify(cacheParent)}`)
     .replace(`user: '/var/lib/mysql-zrm-innobackupex'`, `user: ${JSON.stringify(stateDir)}`)
-    .replace(BUNDLE, program);
-  assert.ok(text.includes(cacheParent) && text.includes(stateDir) && text.includes(program), 'the launcher names its paths');
+    .replace(BUNDLE, bundle);
+  assert.ok(text.includes(cacheParent) && text.includes(stateDir) && text.includes(bundle), 'the launcher names its paths');
   const launcher = join(root, 'inno-snapshot.pl');
   await writeFile(launcher, text, { mode: 0o755 });
-  await writeFile(join(root, 'fake-cache.cjs'), FAKE_CACHE);
-  const note = join(root, 'cache-note');
   return {
     root,
     cacheParent,
     stateDir,
-    run: async ({ uid = 0, fakeCache = true } = {}) => {
-      await writeFile(note, '');
-      await chown(note, uid, uid);
-      const pre = fakeCache ? ['--require', join(root, 'fake-cache.cjs')] : [];
-      const r = await execa(process.execPath, [...pre, launcher], { env: { CACHE_NOTE: note }, extendEnv: false, uid, gid: uid });
-      assert.equal(r.stdout, 'program ran');
+    bundle,
+    run: async ({ uid = 0 } = {}) => {
+      const r = await execa(process.execPath, [launcher], { env: {}, extendEnv: false, uid, gid: uid });
       assert.equal(r.stderr, '');
-      return (await readFile(note, 'utf8')) || undefined;
+      return r.stdout;
     },
   };
 }
 
-test('as root the cache is a private directory under /var/cache, made on first use', async () => {
+const rootCache = (s: Site): string => join(s.cacheParent, 'mysql-zrm-innobackupex');
+
+async function cacheFiles(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+/** Which file it is and when it was written: a cache that was used is not written again. */
+async function identity(path: string): Promise<string> {
+  const st = await stat(path);
+  return `${st.ino} ${st.mtimeMs}`;
+}
+
+test('one launcher file is installed under the four names', async () => {
+  const nfpm = await readFile(NFPM, 'utf8');
+  for (const dst of INSTALLED) {
+    assert.match(nfpm, new RegExp(`- src: packaging/launchers/zrm-launcher\\n    dst: ${dst}\\n    file_info: \\{mode: 0755\\}\\n`), dst);
+  }
+  const text = await readFile(LAUNCHER, 'utf8');
+  assert.ok(text.startsWith('#!/usr/bin/node\n'));
+  assert.ok(text.includes(`const BUNDLE = '${BUNDLE}';`));
+});
+
+test('as root the cache is a private directory under /var/cache, made on first use and then used', async () => {
   await withTempDir('launcher-', async (root) => {
     const s = await site(root);
-    const dir = join(s.cacheParent, 'mysql-zrm-innobackupex');
-    assert.equal(await s.run(), dir);
+    assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+    const dir = rootCache(s);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);
-    assert.equal(await s.run(), dir);
+    assert.deepEqual(await cacheFiles(dir), [CACHE_FILE]);
+    assert.equal((await stat(join(dir, CACHE_FILE))).mode & 0o777, 0o600);
+    const written = await identity(join(dir, CACHE_FILE));
+    assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+    assert.equal(await identity(join(dir, CACHE_FILE)), written, 'the cache was accepted, not made again');
   });
 });
 
@@ -85,9 +106,46 @@ test('as the run user the cache is a private directory in the state directory it
     const s = await site(root);
     await mkdir(s.stateDir, { mode: 0o700 });
     await chown(s.stateDir, NOBODY, NOBODY);
+    assert.equal(await s.run({ uid: NOBODY }), 'program ran as inno-snapshot.pl');
     const dir = join(s.stateDir, 'compile-cache');
-    assert.equal(await s.run({ uid: NOBODY }), dir);
     assert.equal((await lstat(dir)).uid, NOBODY);
+    assert.equal((await lstat(join(dir, CACHE_FILE))).uid, NOBODY);
+  });
+});
+
+test('the cached code of another bundle is never run, even at the same length, size and mtime', async () => {
+  await withTempDir('launcher-', async (root) => {
+    const s = await site(root);
+    assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+    const before = await stat(s.bundle);
+    const mtime = join(root, 'mtime');
+    await writeFile(mtime, '');
+    await execa('touch', ['-r', s.bundle, mtime]);
+    // The same file (inode), length and mtime; only the program differs. V8 alone would run
+    // the old program's code: it checks the source's length, not its text.
+    await writeFile(s.bundle, bundleText(program('updated')));
+    assert.equal((await stat(s.bundle)).size, before.size);
+    await execa('touch', ['-r', mtime, s.bundle]);
+    const after = await stat(s.bundle);
+    assert.deepEqual([after.ino, after.mtimeMs], [before.ino, before.mtimeMs]);
+    assert.equal(await s.run(), 'updated ran as inno-snapshot.pl');
+    assert.equal(await s.run(), 'updated ran as inno-snapshot.pl');
+  });
+});
+
+test('a damaged cache file is replaced and the program runs', async () => {
+  await withTempDir('launcher-', async (root) => {
+    const s = await site(root);
+    await s.run();
+    const file = join(rootCache(s), CACHE_FILE);
+    const good = await readFile(file);
+    const keyEnd = good.indexOf(0x0a) + 1;
+    // The right key in front of code V8 refuses, then a cut-off file.
+    for (const damaged of [Buffer.concat([good.subarray(0, keyEnd), Buffer.alloc(good.length - keyEnd, 0x41)]), good.subarray(0, keyEnd + 100)]) {
+      await writeFile(file, damaged);
+      assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+      assert.equal((await readFile(file)).length, good.length, 'the cache was made again');
+    }
   });
 });
 
@@ -96,42 +154,48 @@ test('no cache where someone else could plant compiled code', async (t) => {
     await withTempDir('launcher-', async (root) => {
       const s = await site(root);
       await chmod(s.cacheParent, 0o1777);
-      assert.equal(await s.run(), undefined);
+      assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+      await assert.rejects(lstat(rootCache(s)), { code: 'ENOENT' });
     });
   });
   await t.test('a cache directory that is a symlink', async () => {
     await withTempDir('launcher-', async (root) => {
       const s = await site(root);
-      await mkdir(join(root, 'elsewhere'), { mode: 0o700 });
-      await symlink(join(root, 'elsewhere'), join(s.cacheParent, 'mysql-zrm-innobackupex'));
-      assert.equal(await s.run(), undefined);
+      const elsewhere = join(root, 'elsewhere');
+      await mkdir(elsewhere, { mode: 0o700 });
+      await symlink(elsewhere, rootCache(s));
+      assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+      assert.deepEqual(await cacheFiles(elsewhere), []);
     });
   });
   await t.test('a cache directory another user owns or may write to', async () => {
     await withTempDir('launcher-', async (root) => {
       const s = await site(root);
-      const dir = join(s.cacheParent, 'mysql-zrm-innobackupex');
+      const dir = rootCache(s);
       await mkdir(dir, { mode: 0o700 });
       await chown(dir, NOBODY, NOBODY);
-      assert.equal(await s.run(), undefined);
+      assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+      assert.deepEqual(await cacheFiles(dir), []);
       await chown(dir, 0, 0);
       await chmod(dir, 0o770);
-      assert.equal(await s.run(), undefined);
+      assert.equal(await s.run(), 'program ran as inno-snapshot.pl');
+      assert.deepEqual(await cacheFiles(dir), []);
     });
   });
   await t.test('a run user whose state directory belongs to root', async () => {
     await withTempDir('launcher-', async (root) => {
       const s = await site(root);
       await mkdir(s.stateDir, { mode: 0o755 });
-      assert.equal(await s.run({ uid: NOBODY }), undefined);
+      assert.equal(await s.run({ uid: NOBODY }), 'program ran as inno-snapshot.pl');
+      await assert.rejects(lstat(join(s.stateDir, 'compile-cache')), { code: 'ENOENT' });
     });
   });
 });
 
-test('a Node without a compile cache just runs the program, making no directory', async () => {
+test('a bundle without the build\'s tag is imported as the ES module it is', async () => {
   await withTempDir('launcher-', async (root) => {
     const s = await site(root);
-    assert.equal(await s.run({ fakeCache: false }), undefined);
-    await assert.rejects(lstat(join(s.cacheParent, 'mysql-zrm-innobackupex')), { code: 'ENOENT' });
+    await writeFile(s.bundle, `import { basename } from 'node:path';\nprocess.stdout.write('module ran as ' + basename(process.argv[1]));\n`);
+    assert.equal(await s.run(), 'module ran as inno-snapshot.pl');
   });
 });
