@@ -17,13 +17,17 @@ import { runPlugin, writeZrmConf, zrmFullBackup } from '../helpers/zrmRun.js';
 // Perl's own pack("u*"), so these tests do not check our framing against itself.
 const FIXTURES = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'test', 'fixtures', 'legacy');
 
-function rawRequest(port: number, request: string): Promise<Buffer> {
+/**
+ * The bytes the server sent before it hung up. A server that hangs up with part of the request
+ * unread makes the kernel reset the connection: with `resetIsHangUp`, that is a hang-up too.
+ */
+function rawRequest(port: number, request: string, resetIsHangUp = false): Promise<Buffer> {
   return new Promise((res, rej) => {
     const chunks: Buffer[] = [];
     const s = connect({ host: '127.0.0.1', port }, () => s.write(request));
     s.on('data', (c: Buffer) => chunks.push(c));
     s.on('end', () => res(Buffer.concat(chunks)));
-    s.on('error', rej);
+    s.on('error', (err: NodeJS.ErrnoException) => (resetIsHangUp && err.code === 'ECONNRESET' ? res(Buffer.concat(chunks)) : rej(err)));
     s.setTimeout(60_000, () => s.destroy(new Error('timeout')));
   });
 }
@@ -108,7 +112,7 @@ describe('1.8b5 peers', () => {
     const refused = /refused: unsupported protocol version "1\.8".*socket-copy\.palomino\.pl/;
     let log = '';
     for (let attempt = 0; attempt < 10 && !refused.test(log); attempt++) {
-      const wire = await rawRequest(ours.port, '1.8\ncopy from\n/etc/hostname\n/tmp\n/usr/bin\n');
+      const wire = await rawRequest(ours.port, '1.8\ncopy from\n/etc/hostname\n/tmp\n/usr/bin\n', true);
       assert.equal(wire.length, 0);
       for (let i = 0; i < 50 && !refused.test(log); i++) {
         await new Promise((r) => setTimeout(r, 100));
