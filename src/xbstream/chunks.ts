@@ -4,7 +4,6 @@
 import { IntegrityError } from '../errors.js';
 import { ByteReader } from './byteReader.js';
 import { crc32 } from './crc32.js';
-import { CrcEngine } from './crcThread.js';
 import {
   DEFAULT_MAX_CHUNK_BYTES, FIXED_HEADER_LEN, FLAG_IGNORABLE, MAGIC, MAX_PATH_LEN, MAX_SPARSE_MAP_BYTES,
   PAYLOAD_HEADER_LEN, SPARSE_COUNT_LEN, SPARSE_ENTRY_LEN, TYPE_EOF, TYPE_PAYLOAD, TYPE_SPARSE,
@@ -154,31 +153,28 @@ async function readPayloadHead(reader: ByteReader, at: number, h: ChunkHead, max
 
 /**
  * The payload piece by piece, each handed to `onPiece` as it arrives (views of the source's
- * pieces, no copy), its checksum (over map and payload) computed on the way: on the CRC thread
- * for a large chunk, so the event loop reads and writes meanwhile. A skippable chunk's payload
- * is read past and not handed on. No promise per piece where nothing has to wait.
+ * pieces, no copy), its checksum (over map and payload) computed on the way. A skippable
+ * chunk's payload is read past and not handed on.
  */
 async function readPayload(
   reader: ByteReader,
   at: number,
   p: PayloadHead,
   keep: boolean,
-  crcs: CrcEngine,
   onPiece: (piece: Buffer) => void | Promise<void>,
 ): Promise<number> {
-  const crc = keep ? crcs.chunk(crc32(p.rawMap), p.length) : undefined;
+  let crc = crc32(p.rawMap);
   for (let left = p.length; left > 0; ) {
-    if (reader.available === 0 && !(await reader.ensure(1))) throw truncatedAt(at, 'payload');
+    if (!(await reader.ensure(1))) throw truncatedAt(at, 'payload');
     const piece = reader.takeSome(left);
-    if (crc) {
-      const full = crc.update(piece);
-      if (full) await full;
+    if (keep) {
+      crc = crc32(piece, crc);
       const waited = onPiece(piece);
       if (waited) await waited;
     }
     left -= piece.length;
   }
-  return crc ? crc.result() : 0;
+  return crc;
 }
 
 function checkCrc(crc: number, at: number, h: ChunkHead, p: PayloadHead): void {
@@ -200,7 +196,6 @@ export async function* parseXbstreamPieces(
 ): AsyncGenerator<XbChunkPieces> {
   const maxBytes = opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
   const reader = new ByteReader(source);
-  const crcs = new CrcEngine();
   try {
     for (;;) {
       const at = reader.position;
@@ -213,7 +208,7 @@ export async function* parseXbstreamPieces(
       }
       const p = await readPayloadHead(reader, at, h, maxBytes);
       const pieces: Buffer[] = [];
-      const crc = await readPayload(reader, at, p, h.known, crcs, (piece) => {
+      const crc = await readPayload(reader, at, p, h.known, (piece) => {
         pieces.push(piece);
       });
       if (!h.known) continue; // skippable: its checksum may cover something we cannot know
@@ -226,7 +221,6 @@ export async function* parseXbstreamPieces(
       }
     }
   } finally {
-    crcs.close();
     await reader.close();
   }
 }
@@ -256,7 +250,6 @@ export interface XbChunkSink {
 export async function readXbstream(source: AsyncIterable<Buffer>, sink: XbChunkSink, opts: ParseOptions = {}): Promise<void> {
   const maxBytes = opts.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
   const reader = new ByteReader(source);
-  const crcs = new CrcEngine();
   try {
     for (;;) {
       const at = reader.position;
@@ -271,13 +264,12 @@ export async function readXbstream(source: AsyncIterable<Buffer>, sink: XbChunkS
       const { length, offset } = p;
       if (h.type === TYPE_PAYLOAD) await sink.begin({ kind: 'payload', path, offset, length, flags });
       else if (h.known) await sink.begin({ kind: 'sparse', path, offset, length, map: parseSparseMap(p.rawMap, length, at), flags });
-      const crc = await readPayload(reader, at, p, h.known, crcs, (piece) => sink.data(piece));
+      const crc = await readPayload(reader, at, p, h.known, (piece) => sink.data(piece));
       if (!h.known) continue; // skippable: its checksum may cover something we cannot know
       checkCrc(crc, at, h, p);
       await sink.end();
     }
   } finally {
-    crcs.close();
     await reader.close();
   }
 }
