@@ -7,10 +7,12 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { receiveIntoDir } from '../../../src/transfer/receiveIntoDir.js';
 import { extractXbstream } from '../../../src/xbstream/extract.js';
 import { parseXbstream } from '../../../src/xbstream/chunks.js';
 import { loadSampleData, startMariaDb, tableChecksums, writeBackupOptionFile, type MariaDb } from '../../helpers/mariadb.js';
 import { makeTempDir } from '../../helpers/tempDir.js';
+import { randomPieces } from '../../unit/xbstream/streamPieces.js';
 
 let tmp: { path: string; cleanup: () => Promise<void> };
 let db: MariaDb;
@@ -93,6 +95,26 @@ async function extractBothAndCompare(t: TestContext, name: string, xbs: string):
   return ours;
 }
 
+/**
+ * The same stream through the client's path (receiveIntoDir: staging, then publish), arriving
+ * in the 64 KiB pieces a socket hands over and in random pieces of up to 100 KiB (chunk
+ * headers and payloads cut anywhere): each result must be mbstream's tree, byte for byte.
+ */
+async function receiveAsClientAndCompare(name: string, xbs: string): Promise<void> {
+  const theirs = await tree(join(tmp.path, `${name}-mbstream`));
+  const bytes = await readFile(xbs);
+  const sources: Array<[string, () => AsyncIterable<Buffer>]> = [
+    ['64k', () => createReadStream(xbs, { highWaterMark: 64 * 1024 })],
+    ['random', () => randomPieces(bytes, 4242, 100 * 1024)],
+  ];
+  for (const [how, source] of sources) {
+    const dest = join(tmp.path, `${name}-client-${how}`);
+    await mkdir(dest);
+    await receiveIntoDir(source(), 'xbstream', dest);
+    assert.deepEqual(await tree(dest), theirs, `${how} pieces: the same paths and bytes as mbstream`);
+  }
+}
+
 async function prepare(dir: string): Promise<void> {
   const r = await execa('mariabackup', [`--defaults-extra-file=${optionFile}`, '--prepare', `--target-dir=${dir}`], { reject: false });
   assert.equal(r.exitCode, 0, `mariabackup --prepare failed:\n${r.stderr}`);
@@ -127,5 +149,6 @@ test('--parallel=4: chunks of several files interleave in one stream, and our re
   }
   assert.ok(interleaved > 1, `the stream should interleave files (at most ${interleaved} open at once in 5 backups)`);
   const ours = await extractBothAndCompare(t, 'parallel4', xbs);
+  await receiveAsClientAndCompare('parallel4', xbs);
   await prepare(ours);
 });

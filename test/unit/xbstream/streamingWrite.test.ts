@@ -70,3 +70,24 @@ test('a corrupt payload byte in a later chunk fails the extraction; nothing is p
     assert.ok((await readFile(join(dest, 'db/b.ibd'))).equals(b));
   });
 });
+
+test('a corrupt byte at the end of a 10 MiB chunk (most of it already written) fails the extraction; nothing is published', async () => {
+  await withTempDir('zrm-xbs-', async (dir) => {
+    const w = new XbstreamWriter();
+    const a = randomBytes(3 * MiB, 33);
+    const b = randomBytes(10 * MiB, 34);
+    const stream = Buffer.concat([...w.addFile('ibdata1', a), ...w.addFile('db/t.ibd', b)]);
+    const bad = flip(stream, stream.length - 100, 0x08); // near the end of b's only chunk
+    await assert.rejects(extractXbstream(randomPieces(bad, 35, 200_000), join(dir, 'direct'), { fsync: false }), (err: unknown) => {
+      assert.ok(err instanceof IntegrityError, `expected IntegrityError, got ${String(err)}`);
+      assert.match(err.message, /checksum mismatch in chunk at byte \d+ \(db\/t\.ibd offset 0\)/);
+      return true;
+    });
+    const dest = join(dir, 'dest');
+    await mkdir(dest);
+    await assert.rejects(receiveIntoDir(randomPieces(bad, 36, 200_000), 'xbstream', dest), /checksum mismatch/);
+    assert.deepEqual(await readdir(dest), [], 'a staging or published file was left behind');
+    await receiveIntoDir(randomPieces(stream, 37, 200_000), 'xbstream', dest);
+    assert.ok((await readFile(join(dest, 'db/t.ibd'))).equals(b));
+  });
+});
