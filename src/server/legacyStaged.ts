@@ -17,6 +17,9 @@ import { scratchPrefix } from '../backupTool/scratch.js';
 // until the producer has succeeded, and a failure is sent as an invalid stream, never as a
 // shorter one. Costs the stream's size in [backup] tmp_dir.
 
+/** What the staging file may hold in memory before the producer is paused. */
+const SPOOL_BUFFER = 1024 * 1024;
+
 /** How much of the staged stream is read (and framed, and written) at a time. */
 const STAGED_READ = 256 * 1024;
 
@@ -88,9 +91,11 @@ export async function sendLegacyStaged(
   const file = join(dir, 'stream');
   try {
     let spoolError: string | undefined;
-    // A Readable (the producer's stdout) is piped as it is: no promise per piece.
+    // A Readable (the producer's stdout) is piped as it is: no promise per piece. The file takes
+    // up to 1 MiB before it holds the producer back, so reading the pipe and writing the disk
+    // overlap (and pieces are written several at a time).
     const input = source instanceof Readable ? source : Readable.from(source);
-    await pipeline(input, createWriteStream(file, { mode: 0o600 })).catch((err: unknown) => {
+    await pipeline(input, createWriteStream(file, { mode: 0o600, highWaterMark: SPOOL_BUFFER })).catch((err: unknown) => {
       spoolError = `staging the stream in ${dir} failed: ${errorMessage(err)}`;
       abort();
     });
