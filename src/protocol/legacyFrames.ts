@@ -1,10 +1,13 @@
 // The 1.8b5 data stream: the byte stream cut into 10240-byte chunks, each sent as a 4-byte
 // big-endian length L and L bytes of uuencoded text. No end marker: the sender just closes.
+import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { ProtocolError, errorMessage } from '../errors.js';
-import { ensureWritable, hasRoom, writeAll } from './io.js';
+import { ensureWritable, hasRoom, waitForDrain, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
 import { uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from './uuencode.js';
+
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /** The old server read its producer 10240 bytes at a time; one frame per read. */
 export const LEGACY_CHUNK = 10240;
@@ -29,6 +32,34 @@ export function encodeLegacyFrame(chunk: Buffer): Buffer {
 }
 
 /**
+ * The buffers a sender encodes into. A socket's write callback runs once libuv has handed the
+ * bytes to the kernel, so its buffer can take the next frames: no allocation (and no garbage)
+ * per write. Any other stream (a PassThrough, say) may still hold on to what it was given after
+ * its callback, so there every write gets a fresh buffer.
+ */
+class WireBuffers {
+  private readonly free: Buffer[] = [];
+
+  constructor(private readonly reusable: boolean) {}
+
+  /** A buffer of at least `size` bytes for the next write. */
+  get(size: number): Buffer {
+    let buf = this.free.pop();
+    while (buf !== undefined && buf.length < size) buf = this.free.pop();
+    return buf ?? Buffer.allocUnsafe(size);
+  }
+
+  /** Writes buf[0, length) to out, like out.write(); buf comes back once the socket is done with it. */
+  write(out: Writable, buf: Buffer, length: number): boolean {
+    const wire = buf.subarray(0, length);
+    if (!this.reusable) return out.write(wire);
+    return out.write(wire, (err?: Error | null) => {
+      if (!err && this.free.length < 4) this.free.push(buf);
+    });
+  }
+}
+
+/**
  * Re-chunks whatever it is given into exactly 10240-byte chunks (the last one shorter), so the
  * wire is byte-identical to the old server whatever sizes the producer's pipe delivers.
  * Await each write() before the next (or use send() and wait for 'drain' when it says so).
@@ -40,9 +71,12 @@ export class LegacySender {
   private total = 0;
   private busy = false;
   private ended = false;
+  private readonly buffers: WireBuffers;
+  private wire: Buffer = EMPTY; // what encode() wrote into
 
   constructor(out: Writable) {
     this.out = out;
+    this.buffers = new WireBuffers(out instanceof Socket);
   }
 
   /** Input bytes accepted so far. */
@@ -53,8 +87,11 @@ export class LegacySender {
   async write(data: Buffer): Promise<void> {
     this.enter();
     try {
-      const wire = this.encode(data);
-      if (wire) await writeAll(this.out, wire);
+      ensureWritable(this.out);
+      const length = this.encode(data);
+      const room = length === 0 || this.buffers.write(this.out, this.wire, length);
+      // Always one await, so a write() not awaited still holds off the next one.
+      await (room ? undefined : waitForDrain(this.out));
     } finally {
       this.busy = false;
     }
@@ -68,16 +105,16 @@ export class LegacySender {
     this.enter();
     try {
       ensureWritable(this.out);
-      const wire = this.encode(data);
-      if (!wire) return true;
-      return this.out.write(wire) || hasRoom(this.out);
+      const length = this.encode(data);
+      if (length === 0) return true;
+      return this.buffers.write(this.out, this.wire, length) || hasRoom(this.out);
     } finally {
       this.busy = false;
     }
   }
 
-  // Takes data in; returns the frames it completes (one buffer), or null if none is complete.
-  private encode(data: Buffer): Buffer | null {
+  // Takes data in; encodes the frames it completes into this.wire and returns their length (0: none).
+  private encode(data: Buffer): number {
     this.total += data.length;
     // One output buffer for all the frames this write completes: one write, no concatenation.
     let used = 0;
@@ -85,24 +122,23 @@ export class LegacySender {
     const pendingFull = this.filled > 0 && this.filled + fromPending === LEGACY_CHUNK;
     const direct = Math.floor((data.length - fromPending) / LEGACY_CHUNK);
     const frames = (pendingFull ? 1 : 0) + direct;
-    let wire: Buffer | null = null;
+    let o = 0;
     if (frames > 0) {
-      wire = Buffer.allocUnsafe(frames * frameLength(LEGACY_CHUNK));
-      let o = 0;
+      const buf = (this.wire = this.buffers.get(frames * frameLength(LEGACY_CHUNK)));
       if (pendingFull) {
         data.copy(this.pending, this.filled, 0, fromPending);
-        o = encodeFrameInto(this.pending, wire, o);
+        o = encodeFrameInto(this.pending, buf, o);
         this.filled = 0;
         used = fromPending;
       }
       for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
-        o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), wire, o);
+        o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), buf, o);
       }
     }
     // What is left is less than a chunk: keep it for the next write.
     data.copy(this.pending, this.filled, used);
     this.filled += data.length - used;
-    return wire;
+    return o;
   }
 
   /** Sends the last partial chunk (nothing at all for an empty stream). Does not end `out`. */
@@ -127,8 +163,8 @@ export class LegacySender {
 /** What one yield of readLegacyFrames holds at most: about six frames, one allocation. */
 const DECODE_BATCH = 64 * 1024;
 
-// The next frame's text (empty for a 0-length frame); null on EOF between frames.
-async function nextFrameText(reader: StreamReader): Promise<Buffer | null> {
+// Reads the next frame header: the length of its text; null on EOF between frames.
+async function nextFrameLength(reader: StreamReader): Promise<number | null> {
   let header: Buffer | null;
   try {
     header = await reader.readExact(4);
@@ -138,15 +174,20 @@ async function nextFrameText(reader: StreamReader): Promise<Buffer | null> {
   if (header === null) return null;
   const length = header.readUInt32BE(0);
   if (length > LEGACY_MAX_FRAME) throw new ProtocolError(`frame length ${length} is absurd (limit ${LEGACY_MAX_FRAME})`);
-  if (length === 0) return Buffer.alloc(0); // the old server never sent one; decodes to nothing
-  let text: Buffer | null;
+  return length;
+}
+
+// Waits until the whole text of a frame of `length` bytes (header read) is buffered.
+async function awaitFrameText(reader: StreamReader, length: number): Promise<void> {
+  let complete: boolean;
   try {
-    text = await reader.readExact(length);
+    complete = await reader.ensure(length);
   } catch (err) {
     throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: ${errorMessage(err)}`, { cause: err });
   }
-  if (text === null) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
-  return text;
+  if (complete) return;
+  if (reader.bufferedLength === 0) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
+  throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: connection closed after ${reader.bufferedLength} of ${length} expected bytes`);
 }
 
 // Length of the next frame's text if all of it has already arrived (reading it will not wait).
@@ -158,21 +199,44 @@ function bufferedFrameLength(reader: StreamReader): number {
 }
 
 /**
+ * Takes a buffered frame text and decodes it into out at o, without allocating: the text is a
+ * view of the received piece it lies in, or, when it spans pieces, copied into `scratch` (reused:
+ * the decoding is done before the next frame is read).
+ */
+class FrameDecoder {
+  private scratch = Buffer.alloc(0);
+
+  constructor(private readonly reader: StreamReader) {}
+
+  decode(length: number, out: Buffer, o: number): number {
+    const first = this.reader.takeSome(length);
+    if (first.length === length) return uudecodeInto(first, out, o);
+    if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, 2 * frameLength(LEGACY_CHUNK)));
+    let got = first.copy(this.scratch, 0);
+    while (got < length) got += this.reader.takeSome(length - got).copy(this.scratch, got);
+    return uudecodeInto(this.scratch.subarray(0, length), out, o);
+  }
+}
+
+/**
  * The decoded bytes until the sender closes the connection: each yield is one frame and the
  * frames after it that had already arrived, decoded into one buffer.
  */
 export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Buffer> {
+  const frames = new FrameDecoder(reader);
   for (;;) {
-    const text = await nextFrameText(reader);
-    if (text === null) return;
-    if (text.length === 0) continue;
-    const out = Buffer.allocUnsafe(Math.max(DECODE_BATCH, uudecodedMaxLength(text.length)));
-    let o = uudecodeInto(text, out, 0);
+    const length = await nextFrameLength(reader);
+    if (length === null) return;
+    await awaitFrameText(reader, length);
+    if (length === 0) continue; // the old server never sent one; decodes to nothing
+    const out = Buffer.allocUnsafe(Math.max(DECODE_BATCH, uudecodedMaxLength(length)));
+    let o = frames.decode(length, out, 0);
     try {
       for (;;) {
         const next = bufferedFrameLength(reader);
         if (next < 0 || o + uudecodedMaxLength(next) > out.length) break;
-        o = uudecodeInto((await nextFrameText(reader)) as Buffer, out, o);
+        reader.take(4);
+        o = frames.decode(next, out, o);
       }
     } catch (err) {
       yield out.subarray(0, o); // the frames before the bad one, as they would have come alone

@@ -2,10 +2,12 @@
 // Lines of at most 45 input bytes: a length character (32 + n), 4 characters per 3 bytes
 // (32 + each 6-bit value, 0 written as '`'), the last group zero-padded, then '\n'.
 //
-// Every byte of a legacy stream goes through here twice, so the inner loops work on 3-byte /
-// 4-character groups: one 32-bit load or store per group and tables of 12-bit values, instead
-// of a load, a bounds check and a store per character.
+// Every byte of a legacy stream goes through here twice. Full lines go through the SIMD kernel
+// (uuSimd.ts) where the runtime has one; everything else, and every error, through the JS loops
+// below, which work on 3-byte / 4-character groups: one 32-bit load or store per group and
+// tables of 12-bit values, instead of a load, a bounds check and a store per character.
 import { ProtocolError } from '../errors.js';
+import { IN, OUT, SIMD_DECODE_LINES, SIMD_ENCODE_LINES, uuKernel, type UuKernel } from './uuSimd.js';
 
 const LINE_BYTES = 45;
 const LINE_CHARS = 2 + 60; // length character, 15 groups, '\n'
@@ -32,6 +34,17 @@ for (let a = 0x20; a <= 0x60; a++) {
   for (let b = 0x20; b <= 0x60; b++) DECODE12[a | (b << 8)] = ((DECODE[a] as number) << 6) | (DECODE[b] as number);
 }
 
+let simdAllowed = true;
+
+/** Turns the SIMD kernel off (or back on where it exists), so tests can check both paths. */
+export function useUuSimd(on: boolean): void {
+  simdAllowed = on;
+}
+
+function kernel(): UuKernel | null {
+  return simdAllowed ? uuKernel() : null;
+}
+
 function viewOf(buf: Buffer): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
@@ -50,6 +63,16 @@ export function uuencodeInto(chunk: Buffer, target: Buffer, offset: number): num
   const n = chunk.length;
   let o = offset;
   let start = 0;
+  const k = n >= 4 * LINE_BYTES ? kernel() : null;
+  // Every full line through the kernel's memory, up to its 1456 lines at a time.
+  while (k !== null && start + LINE_BYTES <= n) {
+    const lines = Math.min(SIMD_ENCODE_LINES, Math.floor((n - start) / LINE_BYTES));
+    k.memory.set(chunk.subarray(start, start + lines * LINE_BYTES), IN);
+    k.encode(lines);
+    target.set(k.memory.subarray(OUT, OUT + lines * LINE_CHARS), o);
+    start += lines * LINE_BYTES;
+    o += lines * LINE_CHARS;
+  }
   // Full lines with at least one byte after them: every 4-byte load stays inside chunk.
   for (; start + LINE_BYTES < n; start += LINE_BYTES) {
     target[o++] = FULL_LINE;
@@ -107,7 +130,21 @@ export function uudecodeInto(text: Buffer, target: Buffer, offset: number): numb
   const len = text.length;
   let o = offset;
   let pos = 0;
+  const k = len >= 4 * LINE_CHARS ? kernel() : null;
+  let kernelStop = -1; // where the kernel last stopped at a line it does not take
   while (pos < len) {
+    if (k !== null && pos !== kernelStop && len - pos >= LINE_CHARS) {
+      // Clean full lines through the kernel; it stops at any other line, which the JS below
+      // decodes (a short last line) or rejects with its reason.
+      const piece = Math.min(len - pos, SIMD_DECODE_LINES * LINE_CHARS);
+      k.memory.set(text.subarray(pos, pos + piece), IN);
+      const lines = k.decode(piece);
+      target.set(k.memory.subarray(OUT, OUT + lines * LINE_BYTES), o);
+      o += lines * LINE_BYTES;
+      pos += lines * LINE_CHARS;
+      if (lines < Math.floor(piece / LINE_CHARS)) kernelStop = pos;
+      continue;
+    }
     const n = DECODE[text[pos] as number] as number;
     if (n < 0) throw badCharacter(text, pos, pos + 1);
     if (n < 1 || n > LINE_BYTES) throw new ProtocolError(`uudecode: bad line length ${n} at offset ${pos}`);

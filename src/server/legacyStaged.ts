@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,30 @@ import { scratchPrefix } from '../backupTool/scratch.js';
 // (or tar's exit status) however the server fared. So its stream is held back on local disk
 // until the producer has succeeded, and a failure is sent as an invalid stream, never as a
 // shorter one. Costs the stream's size in [backup] tmp_dir.
+
+/** What the staging file may hold in memory before the producer is paused. */
+const SPOOL_BUFFER = 1024 * 1024;
+
+/** How much of the staged stream is read (and framed, and written) at a time. */
+const STAGED_READ = 256 * 1024;
+
+/**
+ * The staged stream, read into one buffer over and over: LegacySender.send() has framed (or
+ * copied) each piece before the next is asked for, so no piece is kept and none becomes garbage.
+ */
+async function* readStaged(file: string): AsyncGenerator<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(STAGED_READ);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
 
 /** Makes the stream invalid for any 1.8b5 receiver (best effort: the client may be gone). */
 export async function poisonLegacy(s: Session, why: string): Promise<void> {
@@ -67,7 +91,11 @@ export async function sendLegacyStaged(
   const file = join(dir, 'stream');
   try {
     let spoolError: string | undefined;
-    await pipeline(Readable.from(source), createWriteStream(file, { mode: 0o600 })).catch((err: unknown) => {
+    // A Readable (the producer's stdout) is piped as it is: no promise per piece. The file takes
+    // up to 1 MiB before it holds the producer back, so reading the pipe and writing the disk
+    // overlap (and pieces are written several at a time).
+    const input = source instanceof Readable ? source : Readable.from(source);
+    await pipeline(input, createWriteStream(file, { mode: 0o600, highWaterMark: SPOOL_BUFFER })).catch((err: unknown) => {
       spoolError = `staging the stream in ${dir} failed: ${errorMessage(err)}`;
       abort();
     });
@@ -77,7 +105,7 @@ export async function sendLegacyStaged(
       await poisonLegacy(s, status.message);
       return status;
     }
-    return await sendLegacyChecked(s, createReadStream(file, { highWaterMark: 256 * 1024 }), async () => status, () => undefined);
+    return await sendLegacyChecked(s, readStaged(file), async () => status, () => undefined);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

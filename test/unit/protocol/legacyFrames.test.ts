@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ProtocolError } from '../../../src/errors.js';
 import { LEGACY_CHUNK, LegacySender, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
@@ -145,5 +147,42 @@ test('LegacySender.send (synchronous) puts the same bytes on the wire as write()
     await s.end();
     assert.ok(viaSend.data.equals(viaWrite.data), `pieces of ${cut}`);
     assert.equal(s.bytes, data.length);
+  }
+});
+
+test('LegacySender over a real socket (buffers reused after the write callback): the same bytes as into a Sink, also when writes pile up', async () => {
+  const data = randomBytes(800 * LEGACY_CHUNK + 777); // 8 MB: more than the kernel buffers hold
+  const expected = new Sink();
+  const reference = new LegacySender(expected);
+  await reference.write(data);
+  await reference.end();
+  for (const mode of ['send, never waiting for drain', 'write, awaited'] as const) {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const accepted = once(server, 'connection');
+    const out = connect(port, '127.0.0.1');
+    await once(out, 'connect');
+    const [input] = (await accepted) as [Socket];
+    const got: Buffer[] = [];
+    const collect = async (): Promise<void> => {
+      for await (const chunk of input) got.push(chunk as Buffer);
+    };
+    const sender = new LegacySender(out);
+    let received: Promise<void>;
+    if (mode === 'write, awaited') {
+      received = collect();
+      for (const piece of split(data, 3 * LEGACY_CHUNK + 5)) await sender.write(piece);
+    } else {
+      // Nothing is read until every frame has been handed over: the writes queue up in `out`.
+      for (const piece of split(data, 3 * LEGACY_CHUNK + 5)) sender.send(piece);
+      received = collect();
+    }
+    await sender.end();
+    out.end();
+    await received;
+    server.close();
+    assert.ok(Buffer.concat(got).equals(expected.data), mode);
   }
 });
