@@ -130,5 +130,11 @@ function pumpReadable(source: Readable, s: Session, send: SendChunk, wait: (r: f
     source.on('data', onData);
     source.once('end', onEnd);
     source.once('error', finish);
+    if (source.errored) {
+      finish(source.errored);
+      return;
+    }
+    // A held stream (holdOutput) is paused: a 'data' listener alone would not start it.
+    source.resume();
   });
 }
