@@ -3,6 +3,7 @@
 // receiver check the byte count and SHA-256 of everything it got.
 import type { Writable } from 'node:stream';
 import { IntegrityError, ProtocolError, errorMessage } from '../errors.js';
+import { releaseDeadBuffers } from '../process/deadBuffers.js';
 import { StreamSha256 } from './backgroundHash.js';
 import { ensureWritable, hasRoom, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
@@ -82,6 +83,7 @@ export class V2Sender {
     try {
       this.hash.update(data);
       this.total += data.length;
+      releaseDeadBuffers(data.length);
       // Headers and payloads in one write: one writev on a socket, one wait at most.
       const parts: Buffer[] = [];
       for (let start = 0; start < data.length; start += V2_MAX_FRAME) {
@@ -182,6 +184,7 @@ export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = 
         hash.update(piece);
         total += piece.length;
         left -= piece.length;
+        releaseDeadBuffers(piece.length);
         yield piece;
       }
     }
