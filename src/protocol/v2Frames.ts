@@ -14,9 +14,10 @@ const MAX_TRAILER = 64 * 1024;
 export interface V2HashOptions {
   /**
    * Hash on a worker thread, in parallel with the socket and the disk (StreamSha256): for
-   * streams expected to be large (a backup, a copy); a short one is hashed in line.
+   * streams expected to be large (a backup, a copy), where the machine has cores to spare
+   * (HASH_THREAD_MIN_CORES; 'always': whatever the cores, for tests); else in line.
    */
-  backgroundHash?: boolean;
+  backgroundHash?: boolean | 'always';
 }
 
 export interface Trailer {
@@ -43,7 +44,7 @@ export class V2Sender {
 
   constructor(out: Writable, opts: V2HashOptions = {}) {
     this.out = out;
-    this.hash = new StreamSha256(opts.backgroundHash === true);
+    this.hash = new StreamSha256(opts.backgroundHash !== undefined && opts.backgroundHash !== false, { forceThread: opts.backgroundHash === 'always' });
   }
 
   /** Payload bytes accepted so far. */
@@ -153,7 +154,7 @@ export interface V2ReadOptions extends V2HashOptions {
  * cost each 64 KiB piece a few promises more.
  */
 export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = {}): AsyncGenerator<Buffer, Trailer> {
-  const hash = new StreamSha256(opts.backgroundHash === true);
+  const hash = new StreamSha256(opts.backgroundHash !== undefined && opts.backgroundHash !== false, { forceThread: opts.backgroundHash === 'always' });
   try {
     let total = 0;
     for (;;) {
