@@ -39,3 +39,16 @@ test('pumpToClient sends all of a held stdout (it resumes the paused stream)', a
   assert.equal(out.chunks.reduce((n, c) => n + c.length, 0), BYTES);
   await child;
 });
+
+test('a held stdout read with a plain \'data\' listener flows (as an unheld one would)', async () => {
+  const child = quickChild();
+  const held = holdOutput(child.stdout);
+  await sleep(100);
+  let got = 0;
+  held.on('data', (c: Buffer) => {
+    got += c.length;
+  });
+  await new Promise((resolve) => held.once('end', resolve));
+  assert.equal(got, BYTES);
+  await child;
+});
