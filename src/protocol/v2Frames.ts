@@ -185,7 +185,6 @@ export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = 
         hash.update(piece);
         total += piece.length;
         left -= piece.length;
-        releaseDeadBuffers(piece.length);
         yield piece;
       }
     }
