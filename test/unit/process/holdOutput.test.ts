@@ -52,3 +52,15 @@ test('a held stdout read with a plain \'data\' listener flows (as an unheld one 
   assert.equal(got, BYTES);
   await child;
 });
+
+test('a child that exits before its stdout is read: its few bytes are still there, and the end', async () => {
+  // Node resumes a finished child's stdout that nobody listens to: the bytes must not go with it.
+  const child = execa('printf', ['abc'], { stdout: 'pipe', stderr: 'ignore', buffer: { stdout: false } });
+  const held = holdOutput(child.stdout);
+  await child;
+  await sleep(100);
+  const out = new Sink();
+  const session = { output: out, bytes: 0, deps: { config: { server: { stallTimeout: 60 } } } } as unknown as Session;
+  await pumpToClient(session, held, (chunk) => out.write(chunk));
+  assert.equal(Buffer.concat(out.chunks).toString(), 'abc');
+});
