@@ -5,16 +5,27 @@
 // worker is a whole ring behind, update() waits for it (Atomics.wait; microseconds, since the
 // hash outruns the network), so memory stays bounded.
 import { createHash, type Hash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 const RING = 2 * 1024 * 1024;
 
-// ctrl[] indexes: bytes written and read (totals, modulo 2^32 as int32), and the end flag.
+// ctrl[] words. WRITTEN/READ: bytes written and read (totals, modulo 2^32 as int32). DONE: the
+// end. A side about to sleep raises its *_WAITING flag and sleeps on its *_EVENT word; the other
+// side bumps and notifies that word only when the flag is up, so the busy path costs no futex
+// call (a wake-up per chunk was most of what hashing on a thread cost the event loop).
 const WRITTEN = 0;
 const READ = 1;
 const DONE = 2;
+const WORKER_WAITING = 3;
+const WORKER_EVENT = 4;
+const MAIN_WAITING = 5;
+const MAIN_EVENT = 6;
+const CTRL_WORDS = 7;
 
 // Plain JavaScript run with eval (the packages ship one bundled file: no worker file to point at).
+// Sleeping: read the event word, raise the flag, look again, and only then wait on the word; the
+// writer stores its data first and reads the flag after, so one of the two always sees the other.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
@@ -30,7 +41,12 @@ for (;;) {
   const avail = (written - read) | 0;
   if (avail === 0) {
     if (Atomics.load(ctrl, ${DONE}) === 1 && Atomics.load(ctrl, ${WRITTEN}) === written) break;
-    Atomics.wait(ctrl, ${WRITTEN}, written, 1000);
+    const event = Atomics.load(ctrl, ${WORKER_EVENT});
+    Atomics.store(ctrl, ${WORKER_WAITING}, 1);
+    if (Atomics.load(ctrl, ${WRITTEN}) === written && Atomics.load(ctrl, ${DONE}) === 0) {
+      Atomics.wait(ctrl, ${WORKER_EVENT}, event, 1000);
+    }
+    Atomics.store(ctrl, ${WORKER_WAITING}, 0);
     continue;
   }
   const n = Math.min(avail, size - pos);
@@ -38,15 +54,31 @@ for (;;) {
   pos = (pos + n) % size;
   read = (read + n) | 0;
   Atomics.store(ctrl, ${READ}, read);
-  Atomics.notify(ctrl, ${READ});
+  if (Atomics.load(ctrl, ${MAIN_WAITING}) === 1) {
+    Atomics.add(ctrl, ${MAIN_EVENT}, 1);
+    Atomics.notify(ctrl, ${MAIN_EVENT});
+  }
 }
 parentPort.postMessage(hash.digest('hex'));
 `;
 
 /**
+ * Cores a machine needs before the hash gets its own thread. A transfer keeps the producer (the
+ * tool or tar), our process and the consumer busy at once: on two cores the thread only competes
+ * with them and adds a copy, wake-ups and ~8 MiB of RSS (`npm run bench` e2e, 2 cores: in line was
+ * faster, ~10% less CPU). With cores to spare it takes the hash off the event loop.
+ */
+export const HASH_THREAD_MIN_CORES = 4;
+
+function threadPaysOff(): boolean {
+  return availableParallelism() >= HASH_THREAD_MIN_CORES;
+}
+
+/**
  * Incremental SHA-256 (hex digest), on a worker thread when the caller expects a large stream
  * (`expectLarge`: a hash cannot move to a thread half way, and for a short stream a thread costs
- * more than it saves), otherwise in line.
+ * more than it saves) and the machine has the cores for it (`forceThread`: always, for tests),
+ * otherwise in line.
  */
 export class StreamSha256 {
   private readonly inline: Hash | undefined;
@@ -59,12 +91,12 @@ export class StreamSha256 {
   private pos = 0;
   private done = false;
 
-  constructor(expectLarge: boolean) {
-    if (!expectLarge) {
+  constructor(expectLarge: boolean, opts: { forceThread?: boolean } = {}) {
+    if (!expectLarge || !(opts.forceThread === true || threadPaysOff())) {
       this.inline = createHash('sha256');
       return;
     }
-    const ctrlBuf = new SharedArrayBuffer(3 * 4);
+    const ctrlBuf = new SharedArrayBuffer(CTRL_WORDS * 4);
     const ringBuf = new SharedArrayBuffer(RING);
     this.ctrl = new Int32Array(ctrlBuf);
     this.ring = new Uint8Array(ringBuf);
@@ -105,8 +137,7 @@ export class StreamSha256 {
       const read = Atomics.load(this.ctrl, READ);
       const free = RING - ((this.written - read) | 0);
       if (free === 0) {
-        // A whole ring ahead: wait (in slices, so a dead worker is noticed) until it reads on.
-        Atomics.wait(this.ctrl, READ, read, 100);
+        this.waitForRoom(read);
         continue;
       }
       const n = Math.min(free, data.length - off, RING - this.pos);
@@ -115,8 +146,22 @@ export class StreamSha256 {
       this.written = (this.written + n) | 0;
       off += n;
       Atomics.store(this.ctrl, WRITTEN, this.written);
-      Atomics.notify(this.ctrl, WRITTEN);
+      this.wakeWorker();
     }
+  }
+
+  // A whole ring ahead: sleep (in slices, so a dead worker is noticed) until it reads on.
+  private waitForRoom(read: number): void {
+    const event = Atomics.load(this.ctrl, MAIN_EVENT);
+    Atomics.store(this.ctrl, MAIN_WAITING, 1);
+    if (Atomics.load(this.ctrl, READ) === read) Atomics.wait(this.ctrl, MAIN_EVENT, event, 100);
+    Atomics.store(this.ctrl, MAIN_WAITING, 0);
+  }
+
+  private wakeWorker(): void {
+    if (Atomics.load(this.ctrl, WORKER_WAITING) === 0) return;
+    Atomics.add(this.ctrl, WORKER_EVENT, 1);
+    Atomics.notify(this.ctrl, WORKER_EVENT);
   }
 
   /** The hex digest of everything given to update(); ends the hash (and its thread). */
@@ -125,7 +170,8 @@ export class StreamSha256 {
     this.done = true;
     if (this.inline) return this.inline.digest('hex');
     Atomics.store(this.ctrl, DONE, 1);
-    Atomics.notify(this.ctrl, WRITTEN);
+    Atomics.add(this.ctrl, WORKER_EVENT, 1);
+    Atomics.notify(this.ctrl, WORKER_EVENT);
     try {
       return await (this.result as Promise<string>);
     } finally {

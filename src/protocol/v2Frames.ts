@@ -3,6 +3,7 @@
 // receiver check the byte count and SHA-256 of everything it got.
 import type { Writable } from 'node:stream';
 import { IntegrityError, ProtocolError, errorMessage } from '../errors.js';
+import { releaseDeadBuffers } from '../process/deadBuffers.js';
 import { StreamSha256 } from './backgroundHash.js';
 import { ensureWritable, hasRoom, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
@@ -13,9 +14,10 @@ const MAX_TRAILER = 64 * 1024;
 export interface V2HashOptions {
   /**
    * Hash on a worker thread, in parallel with the socket and the disk (StreamSha256): for
-   * streams expected to be large (a backup, a copy); a short one is hashed in line.
+   * streams expected to be large (a backup, a copy), where the machine has cores to spare
+   * (HASH_THREAD_MIN_CORES; 'always': whatever the cores, for tests); else in line.
    */
-  backgroundHash?: boolean;
+  backgroundHash?: boolean | 'always';
 }
 
 export interface Trailer {
@@ -42,7 +44,7 @@ export class V2Sender {
 
   constructor(out: Writable, opts: V2HashOptions = {}) {
     this.out = out;
-    this.hash = new StreamSha256(opts.backgroundHash === true);
+    this.hash = new StreamSha256(opts.backgroundHash !== undefined && opts.backgroundHash !== false, { forceThread: opts.backgroundHash === 'always' });
   }
 
   /** Payload bytes accepted so far. */
@@ -82,6 +84,7 @@ export class V2Sender {
     try {
       this.hash.update(data);
       this.total += data.length;
+      releaseDeadBuffers(data.length);
       // Headers and payloads in one write: one writev on a socket, one wait at most.
       const parts: Buffer[] = [];
       for (let start = 0; start < data.length; start += V2_MAX_FRAME) {
@@ -139,52 +142,61 @@ function cut(what: string, err?: unknown): IntegrityError {
   });
 }
 
+export interface V2ReadOptions extends V2HashOptions {
+  /** Told the checked trailer just before the generator returns it (a for-await loop drops it). */
+  onTrailer?: (trailer: Trailer) => void;
+}
+
 /**
  * Yields the payload of each frame, in the pieces it arrived in; after the end frame reads the
  * trailer and checks it against what was received. IntegrityError if it is missing, malformed,
- * ok:false, or does not match.
+ * ok:false, or does not match. One generator, no delegation: every layer of async generators
+ * cost each 64 KiB piece a few promises more.
  */
-export async function* readV2Frames(reader: StreamReader, opts: V2HashOptions = {}): AsyncGenerator<Buffer, Trailer> {
-  const hash = new StreamSha256(opts.backgroundHash === true);
+export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = {}): AsyncGenerator<Buffer, Trailer> {
+  const hash = new StreamSha256(opts.backgroundHash !== undefined && opts.backgroundHash !== false, { forceThread: opts.backgroundHash === 'always' });
   try {
-    return yield* readFramesHashed(reader, hash);
+    let total = 0;
+    for (;;) {
+      // What is already buffered is taken without an await.
+      let header: Buffer | null;
+      try {
+        header = reader.available >= 4 ? reader.take(4) : await reader.readExact(4);
+      } catch (err) {
+        throw cut('inside a frame header', err);
+      }
+      if (header === null) throw cut(`after ${total} bytes`);
+      const length = header.readUInt32BE(0);
+      if (length === 0) break;
+      if (length > V2_MAX_FRAME) throw new ProtocolError(`frame length ${length} exceeds the limit of ${V2_MAX_FRAME}`);
+      // The payload as it arrived, piece by piece: frames rarely line up with the socket's
+      // reads, and joining the pieces would copy nearly every frame.
+      for (let left = length; left > 0; ) {
+        let piece: Buffer | null;
+        try {
+          piece = reader.available > 0 ? reader.takeSome(left) : await reader.readSome(left);
+        } catch (err) {
+          throw cut(`inside a frame of ${length} bytes`, err);
+        }
+        if (piece === null) {
+          if (left === length) throw cut(`after a frame header (expected ${length} bytes)`);
+          throw cut(`inside a frame of ${length} bytes (after ${length - left})`);
+        }
+        hash.update(piece);
+        total += piece.length;
+        left -= piece.length;
+        yield piece;
+      }
+    }
+    const trailer = await checkTrailer(reader, hash, total);
+    opts.onTrailer?.(trailer);
+    return trailer;
   } finally {
     hash.dispose(); // a stream given up half way: stop its hashing thread
   }
 }
 
-async function* readFramesHashed(reader: StreamReader, hash: StreamSha256): AsyncGenerator<Buffer, Trailer> {
-  let total = 0;
-  for (;;) {
-    let header: Buffer | null;
-    try {
-      header = await reader.readExact(4);
-    } catch (err) {
-      throw cut('inside a frame header', err);
-    }
-    if (header === null) throw cut(`after ${total} bytes`);
-    const length = header.readUInt32BE(0);
-    if (length === 0) break;
-    if (length > V2_MAX_FRAME) throw new ProtocolError(`frame length ${length} exceeds the limit of ${V2_MAX_FRAME}`);
-    // The payload as it arrived, piece by piece: frames rarely line up with the socket's
-    // reads, and joining the pieces would copy nearly every frame.
-    for (let left = length; left > 0; ) {
-      let piece: Buffer | null;
-      try {
-        piece = await reader.readSome(left);
-      } catch (err) {
-        throw cut(`inside a frame of ${length} bytes`, err);
-      }
-      if (piece === null) {
-        if (left === length) throw cut(`after a frame header (expected ${length} bytes)`);
-        throw cut(`inside a frame of ${length} bytes (after ${length - left})`);
-      }
-      hash.update(piece);
-      total += piece.length;
-      left -= piece.length;
-      yield piece;
-    }
-  }
+async function checkTrailer(reader: StreamReader, hash: StreamSha256, total: number): Promise<Trailer> {
   let line: string | null;
   try {
     line = await reader.readLine(MAX_TRAILER);

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { ExitError } from '../errors.js';
 import { waitForDrain } from '../protocol/io.js';
+import { releaseDeadBuffers } from '../process/deadBuffers.js';
 import type { Session } from './context.js';
 
 /**
@@ -85,6 +86,7 @@ export async function pumpToClient(s: Session, source: AsyncIterable<Buffer>, se
     for await (const chunk of source) {
       const r = send(chunk);
       s.bytes += chunk.length;
+      releaseDeadBuffers(chunk.length);
       if (r !== true) await wait(r);
     }
   } finally {
@@ -121,6 +123,7 @@ function pumpReadable(source: Readable, s: Session, send: SendChunk, wait: (r: f
         return;
       }
       s.bytes += chunk.length;
+      releaseDeadBuffers(chunk.length);
       if (r === true) return;
       source.pause();
       wait(r).then(() => {
@@ -130,5 +133,11 @@ function pumpReadable(source: Readable, s: Session, send: SendChunk, wait: (r: f
     source.on('data', onData);
     source.once('end', onEnd);
     source.once('error', finish);
+    if (source.errored) {
+      finish(source.errored);
+      return;
+    }
+    // A held stream (holdOutput) is paused: a 'data' listener alone would not start it.
+    source.resume();
   });
 }

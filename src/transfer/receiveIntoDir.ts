@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { StreamFormat } from '../protocol/streamFormat.js';
 import { ExitError, IntegrityError, errorMessage } from '../errors.js';
+import { releaseDeadBuffers } from '../process/deadBuffers.js';
 import { endWritable, writeAll } from '../protocol/io.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
@@ -24,6 +25,7 @@ async function* counted(source: AsyncIterable<Buffer>, counter: Counter): AsyncG
   try {
     for await (const chunk of source) {
       counter.bytes += chunk.length;
+      releaseDeadBuffers(chunk.length); // every received stream, v2 or 1.8b5, tar or xbstream
       yield chunk;
     }
   } catch (err) {

@@ -29,7 +29,9 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
   }
   // The v2 trailer (checked by readV2Frames) is kept for the backup's metadata.
   let trailer: Trailer | undefined;
-  const framed = conv.protocol === 'v2' ? (async function* () { trailer = yield* readV2Frames(conv.reader, { backgroundHash: true }); })() : readLegacyFrames(conv.reader);
+  const framed = conv.protocol === 'v2'
+    ? readV2Frames(conv.reader, { backgroundHash: true, onTrailer: (t) => { trailer = t; } })
+    : readLegacyFrames(conv.reader);
   const where = `${conv.socket.remoteAddress ?? '?'}:${conv.socket.remotePort ?? '?'}`;
   const guarded = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout, conv.protocol === 'v2');
   const frames = opts.onBytes ? tapped(guarded, opts.onBytes) : guarded;

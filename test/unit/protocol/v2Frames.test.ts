@@ -164,3 +164,20 @@ test('readV2Frames yields payloads as views of what arrived, however the frames 
   assert.ok(Buffer.concat(got).equals(data));
   assert.ok(got.every((b) => pieces.some((p) => isViewOf(b, p))), 'no copies');
 });
+
+test('onTrailer hands a for-await loop the checked trailer; not called when the check fails', async () => {
+  const data = randomBytes(200_000);
+  const { wire, trailer } = await send(split(data, 65536));
+  let seen: Trailer | undefined;
+  let got = 0;
+  for await (const p of readV2Frames(readerOf(wire, 7000), { onTrailer: (t) => { seen = t; } })) got += p.length;
+  assert.equal(got, data.length);
+  assert.deepEqual(seen, trailer);
+  const bad = Buffer.from(wire);
+  bad.writeUInt8(bad.readUInt8(10) ^ 1, 10);
+  let badSeen: Trailer | undefined;
+  await assert.rejects(async () => {
+    for await (const _ of readV2Frames(readerOf(bad, 7000), { onTrailer: (t) => { badSeen = t; } })) void _;
+  }, IntegrityError);
+  assert.equal(badSeen, undefined);
+});

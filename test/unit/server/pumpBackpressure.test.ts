@@ -50,14 +50,14 @@ test('pumpToClient: a slow client holds the producer back (bytes read from it st
   });
   const session = { output: out, bytes: 0, deps: { config: { server: { stallTimeout: 60 } } } } as unknown as Session;
   const send = async (): Promise<void> => {
-    const sender = new V2Sender(out, { backgroundHash: true });
+    const sender = new V2Sender(out, { backgroundHash: 'always' });
     await pumpToClient(session, producer, (chunk) => sender.send(chunk));
     await sender.end({ ok: true, exitCode: 0, message: '' });
     await endWritable(out);
   };
   const receive = async (): Promise<void> => {
     let pieces = 0;
-    for await (const p of readV2Frames(new StreamReader(input), { backgroundHash: true })) {
+    for await (const p of readV2Frames(new StreamReader(input), { backgroundHash: 'always' })) {
       consumed += p.length;
       if (++pieces % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 1)); // the slow disk
     }
