@@ -2,8 +2,7 @@
 // costs nothing next to what is measured (no allocation, no copy per write).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 
 const BLOCK_BYTES = 4 * 1024 * 1024;
 let block: Buffer | undefined;
@@ -53,12 +52,3 @@ export function dataBuffer(n: number): Buffer {
 }
 
 /** Total size of the regular files under dir: what an extraction wrote. */
-export async function treeBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) total += await treeBytes(path);
-    else if (e.isFile()) total += (await stat(path)).size;
-  }
-  return total;
-}

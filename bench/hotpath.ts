@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { treeSize } from '../src/fsutil/treeSize.js';
 import { armState, ensureStateDir } from '../src/snapshot/state.js';
 import { loadSampleData, startMariaDb, writeBackupOptionFile, type MariaDb } from '../test/helpers/mariadb.js';
 import type { BenchConfig } from './config.js';
-import { treeBytes } from './data.js';
 import { ourCopy } from './e2e.js';
 import { hasGnuTime } from './measure.js';
 import type { Row } from './report.js';
@@ -64,7 +64,7 @@ async function localPipe(db: MariaDb, optionFile: string, tmp: string, dest: str
     await rm(target, { recursive: true, force: true });
   }
   const wallMs = performance.now() - started;
-  const bytes = await treeBytes(dest);
+  const bytes = await treeSize(dest);
   const b = await readTimeFile(join(tmp, 'mb.time'));
   const x = await readTimeFile(join(tmp, 'mbs.time'));
   const rssParts = { mariabackup: b.rssKiB, 'mbstream -x': x.rssKiB };
@@ -107,7 +107,7 @@ export async function hotpathPlan(cfg: BenchConfig, tmp: string): Promise<Plan> 
       await armState(stateDir, { user: db.backupUser, password: db.backupPassword });
       // The redirect ignores the path asked for; any allowed path will do.
       const row = await ourCopy(protocol, join(tmp, 'hot-README'), dest(protocol), tmp, 0, { socket: db.socket, stateDir });
-      const got = await treeBytes(dest(protocol));
+      const got = await treeSize(dest(protocol));
       if (bytes > 0 && got < bytes * 0.5) throw new Error(`${protocol}: the backup holds ${got} bytes, the local one ${bytes}`);
       return { ...row, bytes: bytes || got };
     });

@@ -7,10 +7,11 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { treeSize } from '../src/fsutil/treeSize.js';
 import { extractXbstream } from '../src/xbstream/extract.js';
 import { WRITER_CHUNK_SIZE, XbstreamWriter } from '../src/xbstream/writer.js';
 import type { BenchConfig } from './config.js';
-import { dataBuffer, treeBytes } from './data.js';
+import { dataBuffer } from './data.js';
 import { fdStdin, ownPeakRssKiB, runTool, runWorker, type WorkerResult } from './measure.js';
 import type { Row } from './report.js';
 import type { Plan, Run } from './rounds.js';
@@ -76,7 +77,7 @@ async function mbstreamBaseline(file: string, dest: string, bytes: number, scrat
     await input.close();
   }
   const wallMs = performance.now() - started;
-  const written = await treeBytes(dest);
+  const written = await treeSize(dest);
   if (written !== bytes) throw new Error(`mbstream -x wrote ${written} of ${bytes} bytes`);
   return { name: 'mbstream -x', wallMs, bytes, rssKiB };
 }
