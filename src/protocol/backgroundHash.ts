@@ -68,7 +68,7 @@ parentPort.postMessage(hash.digest('hex'));
  * with them and adds a copy, wake-ups and ~8 MiB of RSS (`npm run bench` e2e, 2 cores: in line was
  * faster, ~10% less CPU). With cores to spare it takes the hash off the event loop.
  */
-export const HASH_THREAD_MIN_CORES = 4;
+const HASH_THREAD_MIN_CORES = 4;
 
 function threadPaysOff(): boolean {
   return availableParallelism() >= HASH_THREAD_MIN_CORES;
