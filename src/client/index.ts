@@ -60,8 +60,9 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf, facts: C
   }
   await requireLocalDir(req.destinationDirectory);
   const tar = startTarCreate(dirname(req.sourceFile), [basename(req.sourceFile)], { run: ctx.run });
+  // GNU tar's archive always ends in its end-of-archive blocks: a stream without them is cut.
   const r = await receiveIntoDir(tar.stdout, 'tar', req.destinationDirectory, {
-    allowEmpty: true,
+    requireTarEnd: true,
     beforePublish: async () => {
       const produced = await tarStatus(tar);
       if (!produced.ok) throw new ExitError(produced.message);
