@@ -263,6 +263,8 @@ export class StreamReader {
         source.pause();
       };
       if (source.readableEnded) f.ended = true;
+      // Failed before anyone read it (a reset while the caller was busy elsewhere): its own error.
+      else if (source.errored) onError(source.errored);
       else if (source.destroyed) onClose();
     }
     const f = feed;

@@ -181,3 +181,14 @@ test('a Readable source is read ahead only so far: then it is paused until the r
   for (let b = await r.readSome(1 << 20); b !== null; b = await r.readSome(1 << 20)) total += b.length;
   assert.equal(total, 64 * piece);
 });
+
+test('a source that failed before the first read reports its own error (a reset), not "premature close"', async () => {
+  // The client's socket is reset while no one reads it yet (xinetd refusing a connection under
+  // load): its error went to a listener that only keeps it from crashing the process.
+  const source = new PassThrough();
+  source.on('error', () => undefined);
+  source.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+  await new Promise((res) => setImmediate(res));
+  const reader = new StreamReader(source);
+  await assert.rejects(reader.readExact(4), /ECONNRESET/);
+});
