@@ -39,7 +39,7 @@ bundle=dist/app/zrm-innobackupex.mjs
 stage=build/package
 rm -rf "$stage"
 mkdir -p "$stage" "$out"
-# The launchers import the bundle as a module; it is not run as a script, so no #! line.
+# The launcher reads the bundle and runs it (as a script with V8's code cache); no #! line.
 sed '1{/^#!/d}' "$bundle" >"$stage/zrm-innobackupex.mjs"
 gzip -9n <packaging/man/zrm-innobackupex.1 >"$stage/zrm-innobackupex.1.gz"
 for doc in README.md CHANGELOG.md; do
