@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves that a fresh clone passes its own tests: clones this checkout's HEAD into an empty
-# temporary directory (no ../shared or anything else beside it), installs from the lock file
+# temporary directory (nothing beside it), installs from the lock file
 # and runs the unit tests and the packaging-file tests there.
 # usage: scripts/fresh-clone-test.sh   (from anywhere inside the checkout)
 set -euo pipefail
@@ -10,7 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 git clone --quiet --no-hardlinks "$repo" "$tmp/clone"
 cd "$tmp/clone"
 # The point of the exercise: nothing the tests read may come from beside the checkout.
-if [ -e ../shared ]; then echo "fresh-clone-test: $tmp/shared exists" >&2; exit 1; fi
+beside="$(ls -A "$tmp")"
+if [ "$beside" != clone ]; then echo "fresh-clone-test: $tmp holds more than the clone: $beside" >&2; exit 1; fi
 npm ci --no-audit --no-fund --prefer-offline
 npm run build
 node --test --test-concurrency=2 build/test/unit/ build/test/packaging/

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { holdOutput } from '../process/holdOutput.js';
@@ -11,7 +11,7 @@ import { redact } from '../logging/redact.js';
 import { buildToolArgv, formatOf, type ToolArgv } from './argv.js';
 import { writeRunOptionFile } from './credentialsFile.js';
 import { judgeResult, type ToolExit } from './result.js';
-import { scratchPrefix } from './scratch.js';
+import { makeScratchDir } from './scratch.js';
 import { StderrLog } from './stderrLog.js';
 import type { Credentials, RunningBackup, ToolResult } from './types.js';
 
@@ -42,9 +42,7 @@ export async function startBackup(
   try {
     // mkdtemp makes the directory 0700: the option file and the tool's scratch space are ours alone.
     const root = opts.tmpRoot ?? config.backup.tmpDir;
-    workDir = await mkdtemp(join(root, scratchPrefix('backup'))).catch((err: unknown) => {
-      throw new Error(`no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`);
-    });
+    workDir = await makeScratchDir(root, 'backup');
     const optionFile = await writeRunOptionFile(workDir, creds, config.backup);
     const targetDir = join(workDir, 'target');
     await mkdir(targetDir, { mode: 0o700 });

@@ -1,4 +1,4 @@
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -13,6 +13,13 @@ const SCRATCH = /^zrm-(backup|legacy)-(\d+)-/;
 
 export function scratchPrefix(kind: 'backup' | 'legacy', pid = process.pid): string {
   return `zrm-${kind}-${pid}-`;
+}
+
+/** A new scratch directory (0700) of this process in `root`; the error names [backup] tmp_dir. */
+export async function makeScratchDir(root: string, kind: 'backup' | 'legacy'): Promise<string> {
+  return mkdtemp(join(root, scratchPrefix(kind))).catch((err: unknown) => {
+    throw new Error(`no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`);
+  });
 }
 
 /** Removes scratch directories of dead owners in `tmpDir` (ours only, never followed links). */

@@ -20,6 +20,11 @@ export interface V2HashOptions {
   backgroundHash?: boolean | 'always';
 }
 
+/** The stream's SHA-256 where the options say it goes (a thread, or in line). */
+function streamHash(opts: V2HashOptions): StreamSha256 {
+  return new StreamSha256(opts.backgroundHash === true || opts.backgroundHash === 'always', { forceThread: opts.backgroundHash === 'always' });
+}
+
 export interface Trailer {
   ok: boolean;
   exitCode: number | null;
@@ -44,7 +49,7 @@ export class V2Sender {
 
   constructor(out: Writable, opts: V2HashOptions = {}) {
     this.out = out;
-    this.hash = new StreamSha256(opts.backgroundHash !== undefined && opts.backgroundHash !== false, { forceThread: opts.backgroundHash === 'always' });
+    this.hash = streamHash(opts);
   }
 
   /** Payload bytes accepted so far. */
@@ -154,7 +159,7 @@ export interface V2ReadOptions extends V2HashOptions {
  * cost each 64 KiB piece a few promises more.
  */
 export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = {}): AsyncGenerator<Buffer, Trailer> {
-  const hash = new StreamSha256(opts.backgroundHash !== undefined && opts.backgroundHash !== false, { forceThread: opts.backgroundHash === 'always' });
+  const hash = streamHash(opts);
   try {
     let total = 0;
     for (;;) {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,7 +10,7 @@ import { LegacySender, legacyFailureFrame } from '../protocol/legacyFrames.js';
 import type { Session } from './context.js';
 import type { ProducerStatus } from './dataSender.js';
 import { pumpToClient, withStallDeadline } from './stall.js';
-import { scratchPrefix } from '../backupTool/scratch.js';
+import { makeScratchDir } from '../backupTool/scratch.js';
 
 // A 1.8b5 client cannot hear a status: whatever it receives it extracts, and it ends with exit 0
 // (or tar's exit status) however the server fared. So its stream is held back on local disk
@@ -39,6 +39,18 @@ async function* readStaged(file: string): AsyncGenerator<Buffer> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * A 1.8b5 stream that failed on our side (staging, say): stops the producer, then makes the
+ * stream invalid for the old client, which must still see a failure.
+ */
+export async function failedLegacy(s: Session, err: unknown, abort: () => void, finish: () => Promise<ProducerStatus>): Promise<ProducerStatus> {
+  abort();
+  const produced = await finish().catch(() => undefined);
+  const message = produced && !produced.ok ? `${produced.message}; ${errorMessage(err)}` : errorMessage(err);
+  await poisonLegacy(s, message);
+  return { ok: false, exitCode: produced?.exitCode ?? null, message };
 }
 
 /** Makes the stream invalid for any 1.8b5 receiver (best effort: the client may be gone). */
@@ -76,17 +88,11 @@ export async function sendLegacyStaged(
   finish: () => Promise<ProducerStatus>,
   abort: () => void,
 ): Promise<ProducerStatus> {
-  const root = s.deps.config.backup.tmpDir;
   let dir: string;
   try {
-    dir = await mkdtemp(join(root, scratchPrefix('legacy')));
+    dir = await makeScratchDir(s.deps.config.backup.tmpDir, 'legacy');
   } catch (err) {
-    // Nothing can be staged: stop the producer, and the old client must still see a failure.
-    abort();
-    await finish().catch(() => undefined);
-    const message = `cannot stage the stream: no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`;
-    await poisonLegacy(s, message);
-    return { ok: false, exitCode: null, message };
+    return failedLegacy(s, err, abort, finish);
   }
   const file = join(dir, 'stream');
   try {

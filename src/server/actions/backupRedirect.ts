@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { startBackup } from '../../backupTool/run.js';
 import type { Credentials, RunningBackup } from '../../backupTool/types.js';
 import { errorMessage } from '../../errors.js';
@@ -8,8 +7,8 @@ import { extractXbstream } from '../../xbstream/extract.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream, type ProducerStatus } from '../dataSender.js';
 import { sendBackupGreeting } from '../reply.js';
-import { poisonLegacy } from '../legacyStaged.js';
-import { scratchPrefix } from '../../backupTool/scratch.js';
+import { failedLegacy, poisonLegacy } from '../legacyStaged.js';
+import { makeScratchDir } from '../../backupTool/scratch.js';
 
 /**
  * Runs the configured backup tool and streams its backup to the client.
@@ -23,7 +22,7 @@ export async function streamBackupTool(s: Session, creds: Credentials): Promise<
   try {
     const status =
       s.protocol === 'legacy' && tool.format === 'xbstream'
-        ? await resendAsTar(s, tool).catch((err: unknown) => failedLegacy(s, tool, err))
+        ? await resendAsTar(s, tool).catch((err: unknown) => failedLegacy(s, err, () => tool.kill(), () => tool.done))
         : await streamDirect(s, tool);
     return report(s, status);
   } finally {
@@ -37,10 +36,7 @@ async function streamDirect(s: Session, tool: RunningBackup): Promise<ProducerSt
 }
 
 async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
-  const root = s.deps.config.backup.tmpDir;
-  const staging = await mkdtemp(join(root, scratchPrefix('legacy'))).catch((err: unknown) => {
-    throw new Error(`cannot stage the backup: no scratch directory in [backup] tmp_dir ${root}: ${errorMessage(err)}`);
-  });
+  const staging = await makeScratchDir(s.deps.config.backup.tmpDir, 'legacy');
   try {
     let unpackError: string | undefined;
     await extractXbstream(tool.stdout, staging).catch((err: unknown) => {
@@ -58,15 +54,6 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-}
-
-/** Staging failed before anything was sent (e.g. tmp_dir missing): the old client must still see a failure. */
-async function failedLegacy(s: Session, tool: RunningBackup, err: unknown): Promise<ProducerStatus> {
-  tool.kill();
-  const result = await tool.done;
-  const message = result.ok ? errorMessage(err) : `${result.message}; ${errorMessage(err)}`;
-  await poisonLegacy(s, message);
-  return { ok: false, exitCode: result.exitCode, message };
 }
 
 function report(s: Session, status: ProducerStatus): Outcome {
