@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, connect, type Socket } from 'node:net';
 import { endWritable } from '../../../src/protocol/io.js';
 import { LegacySender, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
 import { readV2Frames, V2Sender } from '../../../src/protocol/v2Frames.js';
+import { socketPair } from '../../helpers/socketPair.js';
 
 // Back-pressure end to end: a receiver that consumes slowly (a slow disk on the backup host)
 // must slow the producer down, never make bytes pile up in memory. Measured in bytes: how far
@@ -15,20 +14,6 @@ import { readV2Frames, V2Sender } from '../../../src/protocol/v2Frames.js';
 const MiB = 1024 * 1024;
 const TOTAL = 48 * MiB;
 const LIMIT = 16 * MiB;
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const a = connect(address.port, '127.0.0.1');
-  await once(a, 'connect');
-  const [b] = await accepted;
-  server.close();
-  return [a, b];
-}
 
 async function maxAhead(mode: 'v2' | 'legacy'): Promise<number> {
   const [out, input] = await socketPair();

@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { endWritable } from '../../../src/protocol/io.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
 import { readV2Frames, V2Sender } from '../../../src/protocol/v2Frames.js';
 import type { Session } from '../../../src/server/context.js';
 import { pumpToClient } from '../../../src/server/stall.js';
+import { socketPair } from '../../helpers/socketPair.js';
 
 // The server's own send loop (a producer's pipe read through 'data' events, sent without
 // waiting per chunk, the hash on its thread) against a slow client: the producer must be held
@@ -16,20 +15,6 @@ import { pumpToClient } from '../../../src/server/stall.js';
 const MiB = 1024 * 1024;
 const TOTAL = 48 * MiB;
 const LIMIT = 16 * MiB;
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  const accepted = once(server, 'connection') as Promise<[Socket]>;
-  const a = connect(address.port, '127.0.0.1');
-  await once(a, 'connect');
-  const [b] = await accepted;
-  server.close();
-  return [a, b];
-}
 
 test('pumpToClient: a slow client holds the producer back (bytes read from it stay bounded)', async () => {
   const [out, input] = await socketPair();
