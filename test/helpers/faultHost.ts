@@ -80,11 +80,21 @@ export async function startFaultHost(root: string, name: string, db: MariaDb, pl
     await writeFile(appConf, `${lines.join('\n')}\n`);
   };
   await configure(s);
+  const armed = await armedZrmHost(dir, appConf, db, plugins);
+  const xinetdPid = async () => Number((await readFile(join(dir, 'xinetd.pid'), 'utf8')).trim());
+  return { ...armed, dir, serverLog, toolLog, configure, xinetdPid };
+}
+
+/**
+ * xinetd serving our socket server with `appConf` (in `dir`), ZRM's settings pointing at it (with
+ * `password`), armed by the real snapshot plugin; `copy` is ZRM's copy from of ZRM_LINKS.
+ */
+export async function armedZrmHost(dir: string, appConf: string, db: MariaDb, plugins: Plugins, password = db.backupPassword) {
   const daemon = await startXinetd(dir, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
   const zrmConf = join(dir, 'zrm.conf');
   await writeZrmConf(zrmConf, {
     user: db.backupUser,
-    password: db.backupPassword,
+    password,
     'copy-plugin': plugins['socket-copy.palomino.pl'],
     'socket-remote-port': String(daemon.port),
   });
@@ -95,10 +105,9 @@ export async function startFaultHost(root: string, name: string, db: MariaDb, pl
   }
   const dest = join(dir, 'backup');
   await mkdir(dest);
-  const copy = (to = dest) =>
+  const copy = (to = dest): Promise<PluginRun> =>
     runPlugin(plugins['socket-copy.palomino.pl'], ['--source-host', '127.0.0.1', '--source-file', `${dest}/ZRM_LINKS/.`, '--destination-host', 'localhost', '--destination-directory', to], env);
-  const xinetdPid = async () => Number((await readFile(join(dir, 'xinetd.pid'), 'utf8')).trim());
-  return { dir, dest, port: daemon.port, env, serverLog, toolLog, configure, copy, xinetdPid, daemon };
+  return { daemon, port: daemon.port, env, dest, copy };
 }
 
 /** Polls `file` until `re` matches (the server logs its request line on the way out). */

@@ -9,8 +9,9 @@ import { execa } from 'execa';
 import { loadSampleData, startMariaDb, type MariaDb } from '../helpers/mariadb.js';
 import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
-import { startXinetd, type Xinetd } from '../helpers/xinetd.js';
-import { runPlugin, writeZrmConf } from '../helpers/zrmRun.js';
+import type { Xinetd } from '../helpers/xinetd.js';
+import { runPlugin } from '../helpers/zrmRun.js';
+import { armedZrmHost } from '../helpers/faultHost.js';
 
 // Fault injection: a backup tool that dies or stops short, and a client that hangs up. The
 // copy must fail loudly and leave nothing in the destination that could pass for a backup.
@@ -38,25 +39,9 @@ describe('failures', () => {
     await mkdir(dir);
     const appConf = join(dir, 'innobackupex.conf');
     await writeAppConfig(appConf, { dir, socket: db.socket, toolPath: tool, tool: toolName, protocol, pluginDir: join(tmp.path, 'plugins'), extra });
-    const x = await startXinetd(dir, plugins['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: appConf } });
-    daemons.push(x);
-    const zrmConf = join(dir, 'zrm.conf');
-    await writeZrmConf(zrmConf, {
-      user: db.backupUser,
-      password,
-      'copy-plugin': plugins['socket-copy.palomino.pl'],
-      'socket-remote-port': String(x.port),
-    });
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_CONF: zrmConf, ZRM_INNOBACKUPEX_CONF: appConf };
-    for (const action of ['create-snapshot', 'mount']) {
-      const r = await runPlugin(plugins['inno-snapshot.pl'], ['--action', action, '--host', '127.0.0.1'], env);
-      assert.equal(r.exitCode, 0, r.stderr);
-    }
-    const dest = join(dir, 'backup');
-    await mkdir(dest);
-    const copy = () =>
-      runPlugin(plugins['socket-copy.palomino.pl'], ['--source-host', '127.0.0.1', '--source-file', `${dest}/ZRM_LINKS/.`, '--destination-host', 'localhost', '--destination-directory', dest], env);
-    return { dir, dest, port: x.port, env, copy, serverLog: join(dir, 'socket-server.log') };
+    const host = await armedZrmHost(dir, appConf, db, plugins, password);
+    daemons.push(host.daemon);
+    return { ...host, dir, serverLog: join(dir, 'socket-server.log') };
   }
 
   before(async () => {
