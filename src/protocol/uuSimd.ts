@@ -71,6 +71,7 @@ const v128const = (bytes: number[]): number[] => [...simd(0x0c), ...bytes];
 const shuffle = (lanes: number[]): number[] => [...simd(0x0d), ...lanes];
 const i32x4 = (v: number): number[] => v128const([...Buffer.from(new Uint32Array([v, v, v, v]).buffer)]);
 const i8x16 = (v: number): number[] => v128const(new Array<number>(16).fill(v));
+const i16x8 = (v: number): number[] => v128const([...Buffer.from(new Uint16Array(8).fill(v).buffer)]);
 const store8 = (offset: number): number[] => [0x3a, 0, ...uleb(offset)];
 const load8u = (offset: number): number[] => [0x2d, 0, ...uleb(offset)];
 const AND = simd(0x4e); // v128.and
@@ -81,6 +82,10 @@ const I8_SUB = simd(0x71); // i8x16.sub
 const I8_GT_U = simd(0x28); // i8x16.gt_u
 const SHL = simd(0xab); // i32x4.shl
 const SHR_U = simd(0xad); // i32x4.shr_u
+const I8_MAX_U = simd(0x79); // i8x16.max_u
+const I16_SHL = simd(0x8b); // i16x8.shl
+const I16_SHR_U = simd(0x8d); // i16x8.shr_u
+const DOT = simd(0xba); // i32x4.dot_i16x8_s
 const I32_ADD = [0x6a];
 const I32_SUB = [0x6b];
 const I32_NE = [0x47];
@@ -121,35 +126,33 @@ function encodeBody(): number[] {
 
 /**
  * dec(src, end, dst) -> lines. While a whole line 'M' + 60 characters + '\n' lies before `end`
- * and every character is one of 0x20..0x60: 4 steps of 16 characters -> 12 bytes (the 4th step
- * has 12 characters; its extra lanes are not checked and its 4 extra bytes are overwritten by
- * the next line). A step: t = c - 0x20 (a bad character makes t > 64 unsigned), v = t & 63, the
- * lane's four v become x = v0<<18 | v1<<12 | v2<<6 | v3, whose bytes 2, 1, 0 are the output.
+ * and every character is one of 0x20..0x60: 4 steps of 16 characters -> 12 bytes, the 4th step
+ * reading characters 45..60 (it overlaps the 3rd by one group, so no lane is out of the line).
+ * A step: t = c - 0x20 (a bad character makes t > 64 unsigned: one max per line finds it),
+ * v = t & 63; each 16-bit lane's two values become y = v0<<6 | v1, and i32x4.dot_i16x8_s makes
+ * each 32-bit lane y0<<12 | y1, whose bytes 2, 1, 0 are the output.
  */
 function decodeBody(): number[] {
-  const [S, END_, D, N, T0, BAD, X] = [0, 1, 2, 3, 4, 8, 9];
+  const [S, END_, D, N, T0, X] = [0, 1, 2, 3, 4, 8];
   const out = [2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 0, 0, 0, 0];
+  const at = [1, 17, 33, 45]; // characters of the line each step reads
   const body: number[] = [...BLOCK, ...LOOP];
   body.push(...get(S), ...i32c(62), ...I32_ADD, ...get(END_), ...I32_GT_U, ...BR_IF, 1);
   body.push(...get(S), ...load8u(0), ...i32c(77), ...I32_NE, ...BR_IF, 1);
   body.push(...get(S), ...load8u(61), ...i32c(10), ...I32_NE, ...BR_IF, 1);
   for (let k = 0; k < 4; k++) {
-    body.push(...get(S), ...v128load(1 + 16 * k), ...i8x16(0x20), ...I8_SUB, ...tee(T0 + k), ...i8x16(0x40), ...I8_GT_U);
-    if (k === 3) body.push(...v128const([...new Array<number>(12).fill(0xff), 0, 0, 0, 0]), ...AND);
-    if (k > 0) body.push(...get(BAD), ...OR);
-    body.push(...set(BAD));
+    body.push(...get(S), ...v128load(at[k] as number), ...i8x16(0x20), ...I8_SUB, ...tee(T0 + k));
+    if (k > 0) body.push(...I8_MAX_U);
   }
-  body.push(...get(BAD), ...ANY_TRUE, ...BR_IF, 1);
+  body.push(...i8x16(0x40), ...I8_GT_U, ...ANY_TRUE, ...BR_IF, 1);
   for (let k = 0; k < 4; k++) {
-    body.push(...get(T0 + k), ...i8x16(0x3f), ...AND, ...set(X));
-    body.push(...get(D));
-    body.push(...shiftMask(X, SHL, 18, 0xfc0000), ...shiftMask(X, SHL, 4, 0x3f000), ...OR);
-    body.push(...shiftMask(X, SHR_U, 10, 0xfc0), ...OR, ...shiftMask(X, SHR_U, 24, 0x3f), ...OR);
-    body.push(...tee(X), ...get(X), ...shuffle(out), ...v128store(12 * k));
+    body.push(...get(D), ...get(T0 + k), ...i8x16(0x3f), ...AND, ...tee(X));
+    body.push(...i32c(6), ...I16_SHL, ...i16x8(0x0fc0), ...AND, ...get(X), ...i32c(8), ...I16_SHR_U, ...OR);
+    body.push(...i32x4(0x00011000), ...DOT, ...tee(X), ...get(X), ...shuffle(out), ...v128store(((at[k] as number) - 1) / 4 * 3));
   }
   body.push(...get(S), ...i32c(62), ...I32_ADD, ...set(S), ...get(D), ...i32c(45), ...I32_ADD, ...set(D));
   body.push(...get(N), ...i32c(1), ...I32_ADD, ...set(N), ...BR, 0, ...END, ...END, ...get(N), ...END);
-  return [...vec([[1, I32], [6, V128]]), ...body];
+  return [...vec([[1, I32], [5, V128]]), ...body];
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
