@@ -5,7 +5,8 @@ import type { Writable } from 'node:stream';
 import { ProtocolError, errorMessage } from '../errors.js';
 import { ensureWritable, hasRoom, waitForDrain, writeAll } from './io.js';
 import type { StreamReader } from './streamReader.js';
-import { uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from './uuencode.js';
+import { activeUuKernel, uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from './uuencode.js';
+import { IN, IN_BYTES, OUT, type UuKernel } from './uuSimd.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
@@ -17,6 +18,19 @@ const LEGACY_MAX_FRAME = 1024 * 1024;
 
 function frameLength(chunkLength: number): number {
   return 4 + uuencodedLength(chunkLength);
+}
+
+/** The frame of a whole chunk: 14116 bytes. */
+const CHUNK_FRAME = frameLength(LEGACY_CHUNK);
+
+/** Whole chunks the kernel codes in one call. */
+const KERNEL_CHUNKS = IN_BYTES / LEGACY_CHUNK;
+
+// The frames of the `chunks` whole chunks at IN in the kernel's memory, into target at offset.
+function kernelFramesInto(k: UuKernel, chunks: number, target: Buffer, offset: number): number {
+  k.encodeFrames(chunks);
+  target.set(k.memory.subarray(OUT, OUT + chunks * CHUNK_FRAME), offset);
+  return offset + chunks * CHUNK_FRAME;
 }
 
 function encodeFrameInto(chunk: Buffer, target: Buffer, offset: number): number {
@@ -124,15 +138,35 @@ export class LegacySender {
     const frames = (pendingFull ? 1 : 0) + direct;
     let o = 0;
     if (frames > 0) {
-      const buf = (this.wire = this.buffers.get(frames * frameLength(LEGACY_CHUNK)));
-      if (pendingFull) {
-        data.copy(this.pending, this.filled, 0, fromPending);
-        o = encodeFrameInto(this.pending, buf, o);
-        this.filled = 0;
-        used = fromPending;
-      }
-      for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
-        o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), buf, o);
+      const buf = (this.wire = this.buffers.get(frames * CHUNK_FRAME));
+      const k = activeUuKernel();
+      if (k !== null) {
+        // The chunks go straight into the kernel's memory (the pending one in its two parts).
+        let batch = 0;
+        if (pendingFull) {
+          k.memory.set(this.pending.subarray(0, this.filled), IN);
+          k.memory.set(data.subarray(0, fromPending), IN + this.filled);
+          this.filled = 0;
+          used = fromPending;
+          batch = 1;
+        }
+        for (let left = direct; batch + left > 0; batch = 0) {
+          const n = Math.min(left, KERNEL_CHUNKS - batch);
+          k.memory.set(data.subarray(used, used + n * LEGACY_CHUNK), IN + batch * LEGACY_CHUNK);
+          used += n * LEGACY_CHUNK;
+          left -= n;
+          o = kernelFramesInto(k, batch + n, buf, o);
+        }
+      } else {
+        if (pendingFull) {
+          data.copy(this.pending, this.filled, 0, fromPending);
+          o = encodeFrameInto(this.pending, buf, o);
+          this.filled = 0;
+          used = fromPending;
+        }
+        for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
+          o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), buf, o);
+        }
       }
     }
     // What is left is less than a chunk: keep it for the next write.
@@ -163,31 +197,30 @@ export class LegacySender {
 /** What one yield of readLegacyFrames holds at most: about six frames, one allocation. */
 const DECODE_BATCH = 64 * 1024;
 
-// Reads the next frame header: the length of its text; null on EOF between frames.
-async function nextFrameLength(reader: StreamReader): Promise<number | null> {
-  let header: Buffer | null;
+// Waits until the next frame (header and text) is all buffered, and returns the length of its
+// text without taking anything; null on EOF between frames.
+async function nextFrame(reader: StreamReader): Promise<number | null> {
+  let complete: boolean;
   try {
-    header = await reader.readExact(4);
+    complete = await reader.ensure(4);
   } catch (err) {
     throw new ProtocolError(`data stream cut inside a frame header: ${errorMessage(err)}`, { cause: err });
   }
-  if (header === null) return null;
-  const length = header.readUInt32BE(0);
+  if (!complete) {
+    if (reader.bufferedLength === 0) return null;
+    throw new ProtocolError(`data stream cut inside a frame header: connection closed after ${reader.bufferedLength} of 4 expected bytes`);
+  }
+  const length = (reader.peek(4) as Buffer).readUInt32BE(0);
   if (length > LEGACY_MAX_FRAME) throw new ProtocolError(`frame length ${length} is absurd (limit ${LEGACY_MAX_FRAME})`);
-  return length;
-}
-
-// Waits until the whole text of a frame of `length` bytes (header read) is buffered.
-async function awaitFrameText(reader: StreamReader, length: number): Promise<void> {
-  let complete: boolean;
   try {
-    complete = await reader.ensure(length);
+    complete = await reader.ensure(4 + length);
   } catch (err) {
     throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: ${errorMessage(err)}`, { cause: err });
   }
-  if (complete) return;
-  if (reader.bufferedLength === 0) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
-  throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: connection closed after ${reader.bufferedLength} of ${length} expected bytes`);
+  if (complete) return length;
+  const got = reader.bufferedLength - 4;
+  if (got === 0) throw new ProtocolError(`data stream cut after a frame header (expected ${length} bytes)`);
+  throw new ProtocolError(`data stream cut inside a frame of ${length} bytes: connection closed after ${got} of ${length} expected bytes`);
 }
 
 // Length of the next frame's text if all of it has already arrived (reading it will not wait).
@@ -225,9 +258,22 @@ class FrameDecoder {
 export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Buffer> {
   const frames = new FrameDecoder(reader);
   for (;;) {
-    const length = await nextFrameLength(reader);
+    const length = await nextFrame(reader);
     if (length === null) return;
-    await awaitFrameText(reader, length);
+    // The frames already here through the kernel, as many as its memory holds, in one call.
+    const k = length > 0 && 4 + length <= IN_BYTES ? activeUuKernel() : null;
+    if (k !== null) {
+      const taken = k.decodeFrames(reader.copyBuffered(k.memory, IN, IN_BYTES));
+      if (taken > 0) {
+        reader.skip(taken);
+        const out = Buffer.allocUnsafe(k.decodedLength());
+        out.set(k.memory.subarray(OUT, OUT + out.length));
+        yield out;
+        continue;
+      }
+    }
+    // Otherwise (no kernel, an empty or huge frame, or a fault the kernel stopped at) in JS.
+    reader.take(4);
     if (length === 0) continue; // the old server never sent one; decodes to nothing
     const out = Buffer.allocUnsafe(Math.max(DECODE_BATCH, uudecodedMaxLength(length)));
     let o = frames.decode(length, out, 0);

@@ -90,6 +90,27 @@ export class StreamReader {
     return this.takeBuffered(Math.min(max, first.length - this.offset));
   }
 
+  /** Copies up to `max` buffered bytes into target at `at`, without consuming them; returns how many. */
+  copyBuffered(target: Uint8Array, at: number, max: number): number {
+    let o = 0;
+    for (let i = this.head, from = this.offset; i < this.chunks.length && o < max; i++, from = 0) {
+      const chunk = this.chunks[i] as Buffer;
+      o += chunk.copy(target, at + o, from, Math.min(chunk.length, from + max - o));
+    }
+    return o;
+  }
+
+  /** Consumes `n` buffered bytes without handing them out (a copyBuffered() reader's step). */
+  skip(n: number): void {
+    if (n > this.buffered) throw new RangeError(`skip(${n}) with only ${this.buffered} bytes buffered`);
+    this.position += n;
+    while (n > 0) {
+      const piece = Math.min(n, (this.chunks[this.head] as Buffer).length - this.offset);
+      this.advance(piece);
+      n -= piece;
+    }
+  }
+
   /** Drops what is buffered and tells the source we are done (closes a file stream, say). */
   async close(): Promise<void> {
     this.chunks = [];

@@ -41,7 +41,8 @@ export function useUuSimd(on: boolean): void {
   simdAllowed = on;
 }
 
-function kernel(): UuKernel | null {
+/** The SIMD kernel unless turned off (or absent): null means the JS loops. */
+export function activeUuKernel(): UuKernel | null {
   return simdAllowed ? uuKernel() : null;
 }
 
@@ -63,7 +64,7 @@ export function uuencodeInto(chunk: Buffer, target: Buffer, offset: number): num
   const n = chunk.length;
   let o = offset;
   let start = 0;
-  const k = n >= 4 * LINE_BYTES ? kernel() : null;
+  const k = n >= 4 * LINE_BYTES ? activeUuKernel() : null;
   // Every full line through the kernel's memory, up to its 1456 lines at a time.
   while (k !== null && start + LINE_BYTES <= n) {
     const lines = Math.min(SIMD_ENCODE_LINES, Math.floor((n - start) / LINE_BYTES));
@@ -130,7 +131,7 @@ export function uudecodeInto(text: Buffer, target: Buffer, offset: number): numb
   const len = text.length;
   let o = offset;
   let pos = 0;
-  const k = len >= 4 * LINE_CHARS ? kernel() : null;
+  const k = len >= 4 * LINE_CHARS ? activeUuKernel() : null;
   let kernelStop = -1; // where the kernel last stopped at a line it does not take
   while (pos < len) {
     if (k !== null && pos !== kernelStop && len - pos >= LINE_CHARS) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ProtocolError } from '../../../src/errors.js';
 import { LEGACY_CHUNK, LegacySender, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
+import { useUuSimd } from '../../../src/protocol/uuencode.js';
 import { Sink, collect, pulledReaderOf, readerOf, sourceOf, split, vectorsDir } from './streams.js';
 
 // Missing vectors must fail the run, never skip it: readFileSync throws.
@@ -104,21 +105,34 @@ test('readLegacyFrames after other reads on the same reader, and a 0-length fram
   assert.equal((await collect(readLegacyFrames(r))).toString(), 'data');
 });
 
-test('readLegacyFrames decodes the frames that have already arrived into one buffer', async () => {
-  const data = randomBytes(20 * LEGACY_CHUNK + 5);
-  const sink = new Sink();
-  const sender = new LegacySender(sink);
-  await sender.write(data);
-  await sender.end();
-  const all: Buffer[] = [];
-  for await (const part of readLegacyFrames(readerOf(sink.data))) all.push(part);
-  assert.deepEqual(all.map((b) => b.length), [6, 6, 6, 2].map((n) => n * LEGACY_CHUNK).map((n, i) => (i === 3 ? n + 5 : n)));
-  assert.ok(Buffer.concat(all).equals(data));
-  const trickled: Buffer[] = [];
-  for await (const part of readLegacyFrames(pulledReaderOf(sink.data, 1000))) trickled.push(part);
-  assert.ok(trickled.length >= 20, 'never waits for more frames to fill a buffer');
-  assert.ok(Buffer.concat(trickled).equals(data));
-});
+for (const simd of [true, false]) {
+  test(`readLegacyFrames decodes the frames that have already arrived into one buffer (${simd ? 'SIMD kernel, whole frames' : 'JS loops'})`, async () => {
+    useUuSimd(simd);
+    try {
+      const data = randomBytes(20 * LEGACY_CHUNK + 5);
+      const sink = new Sink();
+      const sender = new LegacySender(sink);
+      await sender.write(data);
+      await sender.end();
+      const all: Buffer[] = [];
+      for await (const part of readLegacyFrames(readerOf(sink.data))) all.push(part);
+      // The kernel takes the frames that fit its 160 KiB of input (11 of 14116 bytes); the JS
+      // loops fill 64 KiB buffers (6 frames).
+      const per = simd ? 11 : 6;
+      const want = [];
+      for (let left = 20; left > 0; left -= per) want.push(Math.min(per, left) * LEGACY_CHUNK);
+      want[want.length - 1] = (want[want.length - 1] as number) + 5;
+      assert.deepEqual(all.map((b) => b.length), want);
+      assert.ok(Buffer.concat(all).equals(data));
+      const trickled: Buffer[] = [];
+      for await (const part of readLegacyFrames(pulledReaderOf(sink.data, 1000))) trickled.push(part);
+      assert.ok(trickled.length >= 20, 'never waits for more frames to fill a buffer');
+      assert.ok(Buffer.concat(trickled).equals(data));
+    } finally {
+      useUuSimd(true);
+    }
+  });
+}
 
 test('readLegacyFrames yields the good frames before a bad one, then fails', async () => {
   const data = randomBytes(5 * LEGACY_CHUNK);
