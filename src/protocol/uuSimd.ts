@@ -98,12 +98,12 @@ const ANY_TRUE = simd(0x53); // v128.any_true
 const I8_ADD = simd(0x6e); // i8x16.add
 const I8_SUB = simd(0x71); // i8x16.sub
 const I8_GT_U = simd(0x28); // i8x16.gt_u
-const SHL = simd(0xab); // i32x4.shl
-const SHR_U = simd(0xad); // i32x4.shr_u
 const I8_MAX_U = simd(0x79); // i8x16.max_u
 const I16_SHL = simd(0x8b); // i16x8.shl
 const I16_SHR_U = simd(0x8d); // i16x8.shr_u
 const DOT = simd(0xba); // i32x4.dot_i16x8_s
+const Q15MULR = simd(0x82); // i16x8.q15mulr_sat_s
+const I16_MUL = simd(0x95); // i16x8.mul
 const I32_ADD = [0x6a];
 const I32_SHL = [0x74];
 const I32_OR = [0x72];
@@ -128,18 +128,19 @@ const END = [0x0b];
 const BR = [0x0c];
 const BR_IF = [0x0d];
 
-// (x op n) & mask on each 32-bit lane, x being the v128 in local `x`.
-const shiftMask = (x: number, op: number[], n: number, mask: number): number[] => [...get(x), ...i32c(n), ...op, ...i32x4(mask), ...AND];
 
 // One encode step: 12 bytes at S + from -> 16 characters at D + to. `keep` bytes of the 12 are
-// data; the rest are taken as zeros (the padding of a short last line).
+// data; the rest are taken as zeros (the padding of a short last line). Each 3 bytes a,b,c go
+// to a lane as the 16-bit halves a:b and b:c; there v0 = a:b bits 10-15 and v2 = b:c bits 6-11
+// are moved down by q15mulr ((x * m + 2^14) >> 15, exact here, on the halves shifted right once)
+// and v1 = a:b bits 4-9 and v3 = b:c bits 0-5 up by a multiply, each to its own byte.
 function encodeStep(S: number, D: number, X: number, from: number, to: number, keep = 12): number[] {
-  const groups = [2, 1, 0, 0, 5, 4, 3, 3, 8, 7, 6, 6, 11, 10, 9, 9];
+  const groups = [1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10];
   const mask = keep < 12 ? [...v128const(Array.from({ length: 16 }, (_, i) => (i < keep ? 0xff : 0))), ...AND] : [];
   return [
-    ...get(D), ...get(S), ...v128load(from), ...mask, ...tee(X), ...get(X), ...shuffle(groups), ...set(X),
-    ...shiftMask(X, SHR_U, 18, 0x3f), ...shiftMask(X, SHR_U, 4, 0x3f00), ...OR,
-    ...shiftMask(X, SHL, 10, 0x3f0000), ...OR, ...shiftMask(X, SHL, 24, 0x3f000000), ...OR,
+    ...get(D), ...get(S), ...v128load(from), ...mask, ...tee(X), ...get(X), ...shuffle(groups), ...tee(X),
+    ...i32x4(0x0fc0fc00), ...AND, ...i32c(1), ...I16_SHR_U, ...i32x4(0x04000040), ...Q15MULR,
+    ...get(X), ...i32x4(0x003f03f0), ...AND, ...i32x4(0x01000010), ...I16_MUL, ...OR,
     ...i8x16(0x3f), ...I8_ADD, ...i8x16(0x3f), ...AND, ...i8x16(0x21), ...I8_ADD, ...v128store(to),
   ];
 }
@@ -159,9 +160,8 @@ function encodeLines(S: number, D: number, count: number, X: number): number[] {
 /**
  * enc(src, lines, dst). Per line: 'M', then 4 steps of 12 bytes -> 16 characters (the 4th step
  * stores 4 characters too many, overwritten by the '\n' and the next line), then '\n'.
- * A step: each 3 bytes a,b,c become the lane x = a<<16 | b<<8 | c, its four 6-bit values v are
- * moved to the lane's four bytes in order, and each v becomes ((v - 1) & 63) + 0x21: 32 + v,
- * but '`' for 0.
+ * A step (encodeStep) puts each group's four 6-bit values v in a lane's four bytes, in order,
+ * and each v becomes ((v - 1) & 63) + 0x21: 32 + v, but '`' for 0.
  */
 function encodeBody(): number[] {
   const [S, LINES, D, X] = [0, 1, 2, 3];
