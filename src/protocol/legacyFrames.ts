@@ -8,8 +8,6 @@ import type { StreamReader } from './streamReader.js';
 import { activeUuKernel, uudecodedMaxLength, uudecodeInto, uuencodedLength, uuencodeInto } from './uuencode.js';
 import { IN, IN_BYTES, OUT, type UuKernel } from './uuSimd.js';
 
-const EMPTY: Buffer = Buffer.alloc(0);
-
 /** The old server read its producer 10240 bytes at a time; one frame per read. */
 export const LEGACY_CHUNK = 10240;
 
@@ -26,11 +24,25 @@ const CHUNK_FRAME = frameLength(LEGACY_CHUNK);
 /** Whole chunks the kernel codes in one call. */
 const KERNEL_CHUNKS = IN_BYTES / LEGACY_CHUNK;
 
-// The frames of the `chunks` whole chunks at IN in the kernel's memory, into target at offset.
-function kernelFramesInto(k: UuKernel, chunks: number, target: Buffer, offset: number): number {
-  k.encodeFrames(chunks);
-  target.set(k.memory.subarray(OUT, OUT + chunks * CHUNK_FRAME), offset);
-  return offset + chunks * CHUNK_FRAME;
+// The kernel's slots not in a socket's hands (all of them once the kernel exists).
+let freeSlots: number[] | undefined;
+
+// Writes the frames of the `chunks` whole chunks at IN in the kernel's memory to out, like
+// out.write(). To a socket, from a slot of the kernel's memory itself if one is free, given back
+// by the write's callback (which Node calls also when the write fails or the socket is
+// destroyed); otherwise copied out into a buffer of `buffers`.
+function writeKernelFrames(k: UuKernel, chunks: number, out: Writable, buffers: WireBuffers): boolean {
+  const length = chunks * CHUNK_FRAME;
+  freeSlots ??= [...k.slots];
+  const slot = buffers.reusable ? freeSlots.pop() : undefined;
+  if (slot !== undefined) {
+    k.encodeFrames(chunks, slot);
+    return out.write(Buffer.from(k.memory.buffer, k.memory.byteOffset + slot, length), () => freeSlots?.push(slot));
+  }
+  k.encodeFrames(chunks, OUT);
+  const buf = buffers.get(length);
+  buf.set(k.memory.subarray(OUT, OUT + length));
+  return buffers.write(out, buf, length);
 }
 
 function encodeFrameInto(chunk: Buffer, target: Buffer, offset: number): number {
@@ -54,7 +66,7 @@ export function encodeLegacyFrame(chunk: Buffer): Buffer {
 class WireBuffers {
   private readonly free: Buffer[] = [];
 
-  constructor(private readonly reusable: boolean) {}
+  constructor(readonly reusable: boolean) {}
 
   /** A buffer of at least `size` bytes for the next write. */
   get(size: number): Buffer {
@@ -86,7 +98,6 @@ export class LegacySender {
   private busy = false;
   private ended = false;
   private readonly buffers: WireBuffers;
-  private wire: Buffer = EMPTY; // what encode() wrote into
 
   constructor(out: Writable) {
     this.out = out;
@@ -102,8 +113,7 @@ export class LegacySender {
     this.enter();
     try {
       ensureWritable(this.out);
-      const length = this.encode(data);
-      const room = length === 0 || this.buffers.write(this.out, this.wire, length);
+      const room = this.push(data);
       // Always one await, so a write() not awaited still holds off the next one.
       await (room ? undefined : waitForDrain(this.out));
     } finally {
@@ -119,60 +129,58 @@ export class LegacySender {
     this.enter();
     try {
       ensureWritable(this.out);
-      const length = this.encode(data);
-      if (length === 0) return true;
-      return this.buffers.write(this.out, this.wire, length) || hasRoom(this.out);
+      return this.push(data) || hasRoom(this.out);
     } finally {
       this.busy = false;
     }
   }
 
-  // Takes data in; encodes the frames it completes into this.wire and returns their length (0: none).
-  private encode(data: Buffer): number {
+  // Takes data in and writes the frames it completes to out: false if out asked for a 'drain'.
+  private push(data: Buffer): boolean {
     this.total += data.length;
-    // One output buffer for all the frames this write completes: one write, no concatenation.
     let used = 0;
     const fromPending = this.filled > 0 ? Math.min(LEGACY_CHUNK - this.filled, data.length) : 0;
     const pendingFull = this.filled > 0 && this.filled + fromPending === LEGACY_CHUNK;
     const direct = Math.floor((data.length - fromPending) / LEGACY_CHUNK);
-    const frames = (pendingFull ? 1 : 0) + direct;
-    let o = 0;
-    if (frames > 0) {
-      const buf = (this.wire = this.buffers.get(frames * CHUNK_FRAME));
-      const k = activeUuKernel();
-      if (k !== null) {
-        // The chunks go straight into the kernel's memory (the pending one in its two parts).
-        let batch = 0;
-        if (pendingFull) {
-          k.memory.set(this.pending.subarray(0, this.filled), IN);
-          k.memory.set(data.subarray(0, fromPending), IN + this.filled);
-          this.filled = 0;
-          used = fromPending;
-          batch = 1;
-        }
-        for (let left = direct; batch + left > 0; batch = 0) {
-          const n = Math.min(left, KERNEL_CHUNKS - batch);
-          k.memory.set(data.subarray(used, used + n * LEGACY_CHUNK), IN + batch * LEGACY_CHUNK);
-          used += n * LEGACY_CHUNK;
-          left -= n;
-          o = kernelFramesInto(k, batch + n, buf, o);
-        }
-      } else {
-        if (pendingFull) {
-          data.copy(this.pending, this.filled, 0, fromPending);
-          o = encodeFrameInto(this.pending, buf, o);
-          this.filled = 0;
-          used = fromPending;
-        }
-        for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
-          o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), buf, o);
-        }
+    let room = true;
+    const k = activeUuKernel();
+    if (k !== null) {
+      // The chunks go straight into the kernel's memory (the pending one in its two parts), up
+      // to 16 frames a write.
+      let batch = 0;
+      if (pendingFull) {
+        k.memory.set(this.pending.subarray(0, this.filled), IN);
+        k.memory.set(data.subarray(0, fromPending), IN + this.filled);
+        this.filled = 0;
+        used = fromPending;
+        batch = 1;
       }
+      for (let left = direct; batch + left > 0; batch = 0) {
+        const n = Math.min(left, KERNEL_CHUNKS - batch);
+        k.memory.set(data.subarray(used, used + n * LEGACY_CHUNK), IN + batch * LEGACY_CHUNK);
+        used += n * LEGACY_CHUNK;
+        left -= n;
+        room = writeKernelFrames(k, batch + n, this.out, this.buffers);
+      }
+    } else if (pendingFull || direct > 0) {
+      // One buffer for all the frames this write completes: one write, no concatenation.
+      const buf = this.buffers.get(((pendingFull ? 1 : 0) + direct) * CHUNK_FRAME);
+      let o = 0;
+      if (pendingFull) {
+        data.copy(this.pending, this.filled, 0, fromPending);
+        o = encodeFrameInto(this.pending, buf, o);
+        this.filled = 0;
+        used = fromPending;
+      }
+      for (let i = 0; i < direct; i++, used += LEGACY_CHUNK) {
+        o = encodeFrameInto(data.subarray(used, used + LEGACY_CHUNK), buf, o);
+      }
+      room = this.buffers.write(this.out, buf, o);
     }
     // What is left is less than a chunk: keep it for the next write.
     data.copy(this.pending, this.filled, used);
     this.filled += data.length - used;
-    return o;
+    return room;
   }
 
   /** Sends the last partial chunk (nothing at all for an empty stream). Does not end `out`. */

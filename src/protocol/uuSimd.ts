@@ -19,8 +19,16 @@ export interface UuKernel {
   encode(lines: number): void;
   /** Decodes clean full lines from memory[IN..IN+length]; returns how many (45 bytes each at OUT). */
   decode(length: number): number;
-  /** Encodes `chunks` 10240-byte chunks from memory[IN..] into 1.8b5 frames (14116 bytes each) at OUT. */
-  encodeFrames(chunks: number): void;
+  /**
+   * Encodes `chunks` (at most 16) 10240-byte chunks from memory[IN..] into 1.8b5 frames (14116
+   * bytes each) at memory[at..]: OUT, or one of the slots.
+   */
+  encodeFrames(chunks: number, at: number): void;
+  /**
+   * Where a sender may encode frames to hand the memory itself to a socket (no copy out): each
+   * slot holds 16 frames and belongs to whoever took it until its write is done.
+   */
+  slots: readonly number[];
   /**
    * Decodes the whole, clean 1.8b5 frames in memory[IN..IN+length] to OUT: returns the bytes of
    * input they took (0 if the first frame is not whole, is empty, or is not clean), and the
@@ -38,7 +46,10 @@ export const OUT = IN_BYTES + 256; // after the input region and its slack (load
 const CHUNK_FRAME = 4 + 227 * 62 + 38;
 const OUT_BYTES = 16 * CHUNK_FRAME;
 const STATE = OUT + OUT_BYTES + 256; // where decodeFrames leaves its output length
-const PAGES = Math.ceil((STATE + 4) / 65536);
+const SLOT_BYTES = OUT_BYTES + 256;
+const SLOTS = Array.from({ length: 8 }, (_, i) => STATE + 64 + i * SLOT_BYTES);
+// Never grown: memory.grow would detach the buffer that slots handed to sockets are views of.
+const PAGES = Math.ceil((STATE + 64 + SLOTS.length * SLOT_BYTES) / 65536);
 
 // ---- a minimal WebAssembly binary writer ----
 const I32 = 0x7f;
@@ -283,7 +294,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, 3, I32, I32, I32, 0], [0x60, 3, I32, I32, I32, 1, I32], [0x60, 4, I32, I32, I32, I32, 1, I32]])),
     ...section(3, vec([[0], [1], [0], [2]])),
-    ...section(5, vec([[0x00, ...uleb(PAGES)]])), // input, output, their slack, STATE
+    ...section(5, vec([[0x00, ...uleb(PAGES)]])), // input, output, their slack, STATE, slots
     ...section(7, vec([
       [...name('enc'), 0, 0], [...name('dec'), 0, 1], [...name('encf'), 0, 2], [...name('decf'), 0, 3], [...name('m'), 2, 0],
     ])),
@@ -313,7 +324,8 @@ export function uuKernel(): UuKernel | null {
       memory,
       encode: (lines) => ex.enc(IN, lines, OUT),
       decode: (length) => ex.dec(IN, IN + length, OUT),
-      encodeFrames: (chunks) => ex.encf(IN, chunks, OUT),
+      encodeFrames: (chunks, at) => ex.encf(IN, chunks, at),
+      slots: SLOTS,
       decodeFrames: (length) => ex.decf(IN, IN + length, OUT, OUT + OUT_BYTES) - IN,
       decodedLength: () => state.getUint32(0, true) - OUT,
     };
