@@ -27,17 +27,33 @@ const KERNEL_CHUNKS = IN_BYTES / LEGACY_CHUNK;
 // The kernel's slots not in a socket's hands (all of them once the kernel exists).
 let freeSlots: number[] | undefined;
 
+// out.write(wire), then release() once the socket is done with wire's memory: at once if libuv
+// wrote all of it to the kernel right away (nothing left in out's queue), else from the write's
+// callback. Not only from the callback: Node defers that to a tick, which a sender fed from
+// promises may not reach before its next writes.
+function writeThenRelease(out: Writable, wire: Buffer, release: () => void): boolean {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    release();
+  };
+  const room = out.write(wire, once);
+  if (out.writableLength === 0) once();
+  return room;
+}
+
 // Writes the frames of the `chunks` whole chunks at IN in the kernel's memory to out, like
 // out.write(). To a socket, from a slot of the kernel's memory itself if one is free, given back
-// by the write's callback (which Node calls also when the write fails or the socket is
-// destroyed); otherwise copied out into a buffer of `buffers`.
+// once the socket is done with it (writeThenRelease; Node calls the callback also when the
+// write fails or the socket is destroyed); otherwise copied out into a buffer of `buffers`.
 function writeKernelFrames(k: UuKernel, chunks: number, out: Writable, buffers: WireBuffers): boolean {
   const length = chunks * CHUNK_FRAME;
   freeSlots ??= [...k.slots];
   const slot = buffers.reusable ? freeSlots.pop() : undefined;
   if (slot !== undefined) {
     k.encodeFrames(chunks, slot);
-    return out.write(Buffer.from(k.memory.buffer, k.memory.byteOffset + slot, length), () => freeSlots?.push(slot));
+    return writeThenRelease(out, Buffer.from(k.memory.buffer, k.memory.byteOffset + slot, length), () => freeSlots?.push(slot));
   }
   k.encodeFrames(chunks, OUT);
   const buf = buffers.get(length);
@@ -58,8 +74,8 @@ export function encodeLegacyFrame(chunk: Buffer): Buffer {
 }
 
 /**
- * The buffers a sender encodes into. A socket's write callback runs once libuv has handed the
- * bytes to the kernel, so its buffer can take the next frames: no allocation (and no garbage)
+ * The buffers a sender encodes into. Once libuv has handed a socket's bytes to the kernel
+ * (writeThenRelease), their buffer can take the next frames: no allocation (and no garbage)
  * per write. Any other stream (a PassThrough, say) may still hold on to what it was given after
  * its callback, so there every write gets a fresh buffer.
  */
@@ -79,8 +95,8 @@ class WireBuffers {
   write(out: Writable, buf: Buffer, length: number): boolean {
     const wire = buf.subarray(0, length);
     if (!this.reusable) return out.write(wire);
-    return out.write(wire, (err?: Error | null) => {
-      if (!err && this.free.length < 4) this.free.push(buf);
+    return writeThenRelease(out, wire, () => {
+      if (this.free.length < 4) this.free.push(buf);
     });
   }
 }
