@@ -109,7 +109,7 @@ test('2.1: a 2.1 server is asked in 2.1 and its OK-line details are split off th
   withMemory(async (memory) => {
     const f = await fakeServer(0, v21Server);
     try {
-      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       conv.socket.destroy();
       assert.equal(conv.greeting, 'xbstream');
       assert.equal(conv.details.get('size'), '4096');
@@ -123,14 +123,14 @@ test('2.1: a 2.0 server hangs up on 2.1, is asked again in 2.0 after a short bac
   withMemory(async (memory) => {
     const f = await fakeServer(0, v20Server);
     try {
-      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       conv.socket.destroy();
       assert.equal(conv.protocol, 'v2');
       assert.equal(conv.greeting, 'xbstream');
       assert.equal(conv.details.size, 0);
       assert.deepEqual(f.firstLines, ['2.1_zrm-innobackupex', '2.1_zrm-innobackupex', '2.1_zrm-innobackupex', '2.1_zrm-innobackupex', '2.0_zrm-innobackupex'], 'a silent hang-up on 2.1 is retried (xinetd busy), then asked in 2.0');
       assert.equal(await memory.recall(remoteAt(f.port)), 'v2.0');
-      const again = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const again = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       again.socket.destroy();
       assert.deepEqual(f.firstLines.slice(5), ['2.0_zrm-innobackupex'], 'a remembered 2.0 server is asked in 2.0 first');
     } finally {
@@ -142,7 +142,7 @@ test('2.1: xinetd busy on the first 2.1 attempt is retried in 2.1, not taken for
   withMemory(async (memory) => {
     const f = await fakeServer(1, v21Server);
     try {
-      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       conv.socket.destroy();
       assert.equal(conv.details.get('size'), '4096');
       assert.notEqual(await memory.recall(remoteAt(f.port)), 'v2.0');
