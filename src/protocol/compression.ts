@@ -21,7 +21,7 @@ const LEVELS: Readonly<Record<Codec, { min: number; max: number; low: number }>>
 
 // The zstd half of zlib, where the runtime has it (@types/node for Node 20 does not know it).
 interface ZstdZlib {
-  createZstdCompress?: (opts?: { params?: Record<number, number>; chunkSize?: number }) => Transform;
+  zstdCompress?: (data: Buffer, opts: { params: Record<number, number> }, done: Done) => void;
   createZstdDecompress?: (opts?: { chunkSize?: number }) => Transform;
   constants: { ZSTD_c_compressionLevel?: number };
 }
@@ -30,7 +30,7 @@ const zstdZlib = zlib as unknown as ZstdZlib;
 /** Whether this runtime can encode and decode `codec`. */
 export function runtimeHas(codec: Codec): boolean {
   if (codec === 'gzip') return true;
-  return typeof zstdZlib.createZstdCompress === 'function' && typeof zstdZlib.createZstdDecompress === 'function';
+  return typeof zstdZlib.zstdCompress === 'function' && typeof zstdZlib.createZstdDecompress === 'function';
 }
 
 /** `gzip`, `gzip:1`..`gzip:9`, `zstd`, `zstd:1`..`zstd:19` (a bare name is its low level); else undefined. */
@@ -53,19 +53,27 @@ export function pickEncoding(offers: readonly string[]): Encoding | undefined {
   return undefined;
 }
 
-// Fewer, larger pieces out of zlib: the sender frames each one, the receiver writes each one.
+// Larger pieces out of the decompressor: the receiver writes each one.
 const CHUNK = 256 * 1024;
 
-/** The sender's compressor. */
-export function createEncoder(enc: Encoding): Transform {
-  if (enc.codec === 'gzip') return zlib.createGzip({ level: enc.level, chunkSize: CHUNK });
-  const key = zstdZlib.constants.ZSTD_c_compressionLevel;
-  const create = zstdZlib.createZstdCompress;
-  if (!create || key === undefined) throw new Error('zstd is not available in this runtime');
-  return create({ params: { [key]: enc.level }, chunkSize: CHUNK });
+type Done = (err: Error | null, out: Buffer) => void;
+
+/**
+ * One block of the payload, compressed on libuv's thread pool as a whole gzip member (zstd
+ * frame): members concatenated are one valid stream, so several blocks can be compressed at
+ * once and sent in order (compressionFrames.ts).
+ */
+export function encodeBlock(enc: Encoding, block: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const done: Done = (err, out) => (err ? reject(err) : resolve(out));
+    if (enc.codec === 'gzip') return zlib.gzip(block, { level: enc.level }, done);
+    const key = zstdZlib.constants.ZSTD_c_compressionLevel;
+    if (!zstdZlib.zstdCompress || key === undefined) return reject(new Error('zstd is not available in this runtime'));
+    zstdZlib.zstdCompress(block, { params: { [key]: enc.level } }, done);
+  });
 }
 
-/** The receiver's decompressor. */
+/** The receiver's decompressor: a stream of one or more members (frames). */
 export function createDecoder(codec: Codec): Transform {
   if (codec === 'gzip') return zlib.createGunzip({ chunkSize: CHUNK });
   const create = zstdZlib.createZstdDecompress;
