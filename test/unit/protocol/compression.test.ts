@@ -195,3 +195,28 @@ test('back-pressure: a slow receiver holds a compressing sender back (bytes in f
   assert.equal(consumed, TOTAL);
   assert.ok(ahead <= 16 * MiB, `the producer got ${(ahead / MiB).toFixed(1)} MiB ahead of a slow consumer`);
 });
+
+test('a producer that pauses mid-block: what it sent reaches the receiver without waiting for a full block or the end', { timeout: 30_000 }, async () => {
+  const [out, input] = await socketPair();
+  try {
+    const enc = parseEncoding('gzip:1');
+    assert.ok(enc);
+    const sender = new CompressingSender(out, enc);
+    const first = Buffer.from('binlog event 1\n'.repeat(100));
+    assert.equal(sender.send(first), true);
+    const gen = readCompressedV2(new StreamReader(input), 'gzip');
+    // Nothing more is sent until the receiver has the first bytes: without the flush this hangs.
+    const got = await gen.next();
+    assert.equal(got.done, false);
+    assert.ok(first.subarray(0, (got.value as Buffer).length).equals(got.value as Buffer));
+    assert.equal(sender.send(Buffer.from('binlog event 2\n')), true);
+    await sender.end(OK);
+    await endWritable(out);
+    const rest: Buffer[] = [got.value as Buffer];
+    for (let r = await gen.next(); !r.done; r = await gen.next()) rest.push(r.value);
+    assert.equal(Buffer.concat(rest).toString(), `${first.toString()}binlog event 2\n`);
+  } finally {
+    out.destroy();
+    input.destroy();
+  }
+});
