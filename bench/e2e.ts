@@ -55,13 +55,14 @@ async function tarBaseline(file: string, dest: string, tmp: string, bytes: numbe
 export async function ourCopy(
   protocol: ClientProtocol, file: string, dest: string, tmp: string, bytes: number,
   backup?: E2eServerArgs['backup'],
+  compression?: string,
 ): Promise<Row> {
   await mkdir(dest);
   const server = startWorker('e2e-server', { root: tmp, backup } satisfies E2eServerArgs);
   try {
     const ready = (await server.getOneMessage()) as WorkerMessage;
     if (ready.kind !== 'ready') throw new Error(`server worker said ${JSON.stringify(ready)}`);
-    const clientArgs: E2eClientArgs = { root: tmp, port: ready.port, protocol, file, dest, bytes };
+    const clientArgs: E2eClientArgs = { root: tmp, port: ready.port, protocol, file, dest, bytes, ...(compression ? { compression } : {}) };
     const client = await workerResult(startWorker('e2e-client', clientArgs));
     const served = await workerResult(server);
     const rssParts = { client: client.rssKiB, server: served.rssKiB };
@@ -75,7 +76,7 @@ export async function ourCopy(
 }
 
 /** Each run copies into a fresh directory; the copy is checked, outside the timing, then removed. */
-function checkedRun(name: string, dest: string, file: string, sha256: string, copy: () => Promise<Row>): Run {
+export function checkedRun(name: string, dest: string, file: string, sha256: string, copy: () => Promise<Row>): Run {
   return {
     name,
     run: async () => {

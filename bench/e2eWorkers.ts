@@ -27,15 +27,17 @@ export interface E2eClientArgs {
   file: string;
   dest: string;
   bytes: number;
+  /** [client] compression (bench/compression.ts); absent: off. */
+  compression?: string;
 }
 
 /** A config as the ini file would give it: only the temp root is reachable, nothing is armed. */
-function benchAppConfig(root: string, protocol: ClientProtocol = 'auto', backup?: E2eServerArgs['backup']): AppConfig {
+function benchAppConfig(root: string, protocol: ClientProtocol = 'auto', backup?: E2eServerArgs['backup'], compression = 'off'): AppConfig {
   return appConfigFrom({
     server: { allowed_roots: root },
     state: { dir: backup?.stateDir ?? join(root, 'no-state-dir') },
     backup: backup ? { tmp_dir: root, tool: 'mariabackup', socket: backup.socket } : { tmp_dir: root },
-    client: { protocol },
+    client: { protocol, compression },
   });
 }
 
@@ -84,7 +86,7 @@ export async function e2eClientTask(args: E2eClientArgs): Promise<WorkerResult> 
   const started = performance.now();
   const code = await runCopyPlugin(argv, {
     env: process.env,
-    config: benchAppConfig(args.root, args.protocol),
+    config: benchAppConfig(args.root, args.protocol, undefined, args.compression),
     logger: createLogger({}),
     stdout,
     stderr,

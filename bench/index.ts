@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { benchConfig } from './config.js';
+import { compressionPlan, compressionPlans } from './compression.js';
 import { e2ePlan } from './e2e.js';
 import { hasGnuTime, runWorker } from './measure.js';
 import { hotpathPlan } from './hotpath.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       ['e2e', () => e2ePlan(cfg, tmp)],
       ['hotpath', () => hotpathPlan(cfg, tmp)],
       ['startup', () => startupPlan(cfg, tmp)],
+      ...compressionPlans.map((data): [string, () => Promise<Plan>] => ['compression', () => compressionPlan(cfg, tmp, data)]),
     ];
     for (const [name, prepare] of plans) {
       if (!cfg.groups.has(name)) continue;

@@ -9,7 +9,7 @@ import { writeAll } from '../protocol/io.js';
 import { formatRequestHeader } from '../protocol/request.js';
 import { StreamReader } from '../protocol/streamReader.js';
 import { V2_VERSION } from '../protocol/versions.js';
-import type { Conversation } from '../client/connection.js';
+import type { Conversation, VersionAsk } from '../client/connection.js';
 import { v2Conversation } from '../client/okLine.js';
 import type { Remote } from '../client/context.js';
 import { loadSecret } from './privateFile.js';
@@ -35,8 +35,9 @@ async function hello(socket: Socket, features: Feature[]): Promise<string | null
 }
 
 /**
- * The hello always names 2.0 (a 2.0 server knows no other); `version` is the request's version
- * line inside it. Resolves to null only when a server hangs up on a newer `version`.
+ * The hello always names 2.0 (a 2.0 server knows no other); `ask` is the request's version line
+ * inside it (2.2: with the encodings, under the request's MAC). Resolves to null only when a
+ * server hangs up on a version newer than 2.0.
  */
 export async function openSecureRequest(
   remote: Remote,
@@ -45,7 +46,7 @@ export async function openSecureRequest(
   settings: AppConfig['client'],
   security: PeerSecurity,
   openSocket: OpenSocket,
-  version: string = V2_VERSION,
+  ask: VersionAsk = { version: V2_VERSION },
 ): Promise<Conversation | null> {
   const where = `${remote.host}:${remote.port}`;
   if (settings.protocol === 'legacy') {
@@ -85,7 +86,7 @@ export async function openSecureRequest(
     binding = channelBinding(tlsSocket);
     conn = tlsSocket;
   }
-  const header = formatRequestHeader({ version, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath });
+  const header = formatRequestHeader({ ...ask, action, params, tmpdir: remote.tmpdir, binpath: remote.binpath });
   if (secret) {
     const t: Transcript = { serverNonce: agreed.serverNonce, clientNonce: newNonce(), features, binding };
     await writeAll(conn, `AUTH ${t.clientNonce.toString('hex')}\n`);
@@ -102,11 +103,11 @@ export async function openSecureRequest(
   const reply = await reader.readLine(64 * 1024).catch(() => null);
   if (reply === null) {
     conn.destroy();
-    // A 2.0 server hangs up on a 2.1 header: the caller asks again in 2.0.
-    if (version !== V2_VERSION) return null;
+    // An older server hangs up on a newer header: the caller asks again in the next older version.
+    if (ask.version !== V2_VERSION) return null;
     return fail('closed the connection without answering our request');
   }
-  if (reply.startsWith('OK')) return v2Conversation(version, conn, reader, reply.slice(2).trim());
+  if (reply.startsWith('OK')) return v2Conversation(ask.version, conn, reader, reply.slice(2).trim());
   conn.destroy();
   return fail(reply.startsWith('ERROR') ? reply.slice(5).trim() : `unexpected answer '${reply.slice(0, 80)}'`);
 }

@@ -7,7 +7,7 @@ import { receiveIntoDir } from '../transfer/receiveIntoDir.js';
 import { isLocalHost, parseCopyArgs, type CopyRequest } from './args.js';
 import { finishAndWaitClose, openRequest } from './connection.js';
 import type { CopyContext } from './context.js';
-import { receiveStream, requireLocalDir } from './forms/copyFrom.js';
+import { receiveStream, requireLocalDir, type Received } from './forms/copyFrom.js';
 import { sendFile } from './forms/copyTo.js';
 import { countedLines, exchangeStatus } from './forms/statusRequest.js';
 import { runLocalHotcopy } from './forms/localHotcopy.js';
@@ -29,6 +29,11 @@ function open(ctx: CopyContext, conf: ZrmConf, host: string, action: string, par
   return openRequest(remoteFor(host, conf, config), action, params, config.client, logger, { security: config, memory });
 }
 
+/** A compressed stream (protocol 2.2): what it saved on the wire, in the log. */
+function logTransit(ctx: CopyContext, r: Received): void {
+  if (r.compression !== undefined && r.wireBytes !== undefined) ctx.logger.info(`received ${r.bytes} bytes as ${r.wireBytes} on the wire (${r.compression})`);
+}
+
 async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf, facts: CopyFacts = {}): Promise<number> {
   const srcLocal = isLocalHost(req.sourceHost);
   const dstLocal = isLocalHost(req.destinationHost);
@@ -37,7 +42,8 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf, facts: C
     Object.assign(facts, { action: 'copy from', path: req.sourceFile, destinationDir: req.destinationDirectory });
     const conv = await open(ctx, conf, req.sourceHost ?? '', 'copy from', req.sourceFile);
     const r = await receiveStream(conv, req.destinationDirectory, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout });
-    Object.assign(facts, { bytes: r.bytes, sha256: r.sha256 });
+    Object.assign(facts, { bytes: r.bytes, sha256: r.sha256, compression: r.compression, wireBytes: r.wireBytes });
+    logTransit(ctx, r);
     await onBackupLanded(req.destinationDirectory, r, { host: req.sourceHost ?? '', path: req.sourceFile }, { ...ctx, zrmConf: conf });
     await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${req.sourceHost}:${req.sourceFile} to ${req.destinationDirectory}`]);
     return 0;
@@ -118,6 +124,7 @@ async function mysqlhotcopy(req: Form<'mysqlhotcopy'>, ctx: CopyContext, conf: Z
   const params = [...req.options].filter(([k]) => k !== 'host').map(([k, v]) => ` --${k}="${v}"`).join('') + ` ${req.databases.join(' ')}`;
   const conv = await open(ctx, conf, host ?? '', 'mysqlhotcopy', params);
   const r = await receiveStream(conv, req.destination, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout });
+  logTransit(ctx, r);
   if (!req.quiet) await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${host} to ${req.destination}`]);
   return 0;
 }

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
 import type { StreamReader } from '../protocol/streamReader.js';
-import { parseOkDetails, V21_VERSION } from '../protocol/versions.js';
+import { hasOkDetails, parseOkDetails } from '../protocol/versions.js';
 import type { Conversation } from './connection.js';
 
-/** The conversation a v2 OK line opens; in 2.1 its `key=value` details are split off the word. */
+/** The conversation a v2 OK line opens; from 2.1 on its `key=value` details are split off the word. */
 export function v2Conversation(version: string, socket: Socket, reader: StreamReader, okText: string): Conversation {
-  if (version !== V21_VERSION) return { protocol: 'v2', socket, reader, greeting: okText, details: new Map() };
+  if (!hasOkDetails(version)) return { protocol: 'v2', socket, reader, greeting: okText, details: new Map() };
   const { word, details } = parseOkDetails(okText);
   return { protocol: 'v2', socket, reader, greeting: word, details };
 }

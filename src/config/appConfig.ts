@@ -8,6 +8,7 @@ import { errorMessage } from '../errors.js';
 import { parseCidrList } from '../net/cidr.js';
 import { checkTlsSection } from '../net/tlsConfig.js';
 import { parseByteSize } from './byteSize.js';
+import { parseEncoding, runtimeHas, type Encoding } from '../protocol/compression.js';
 
 // The tool's own settings (/etc/mysql-zrm/innobackupex.conf). Every key, its default and its
 // meaning is documented in packaging/etc/innobackupex.conf; keep the two in step (a test checks).
@@ -69,11 +70,15 @@ export interface AppConfig {
     snapshotPlugin: string;
     /** Seconds a write to the client may wait (client not reading) before the backup is stopped. */
     stallTimeout: number;
-    /** Newest v2 protocol answered; '2.0' behaves as a 2.0 server (hangs up on 2.1). */
-    maxV2Version: '2.0' | '2.1';
+    /** Newest v2 protocol answered; '2.0' / '2.1' behave as those servers (hang up on newer requests). */
+    maxV2Version: '2.0' | '2.1' | '2.2';
+    /** Compress a data stream in transit when a 2.2 client asks for it. */
+    compression: boolean;
   };
   client: {
     protocol: ClientProtocol;
+    /** Encodings a data stream may travel in (2.2), preferred first; empty: off (raw bytes, 2.0/2.1 as before). */
+    compression: Encoding[];
     connectTimeout: number;
     /** Seconds without a byte from the server before the copy is abandoned. */
     idleTimeout: number;
@@ -123,9 +128,10 @@ export const DEFAULT_CONFIG: AppConfig = {
     copyBetweenHosts: [],
     snapshotPlugin: '',
     stallTimeout: 60,
-    maxV2Version: '2.1',
+    maxV2Version: '2.2',
+    compression: true,
   },
-  client: { protocol: 'auto', connectTimeout: 30, idleTimeout: 3600, stallTimeout: 600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
+  client: { protocol: 'auto', compression: [], connectTimeout: 30, idleTimeout: 3600, stallTimeout: 600, prepare: false, maxFileSize: 4n * 1024n ** 4n },
   log: {
     serverLog: '/var/log/socket-server.log',
     toolLog: '/var/log/innobackupex.log',
@@ -164,6 +170,26 @@ const rootList: ValueReader<string[]> = (t) => {
   return [...(paths.length > 0 ? pathList(paths.join(' ')) : []), 'auto'];
 };
 
+const ENCODINGS_HELP = 'gzip, gzip:1..gzip:9, zstd or zstd:1..zstd:19';
+
+/**
+ * [client] compression: `off`, or encodings preferred first (`zstd gzip:1`). zstd where this
+ * runtime lacks it is a mistake here, not a silent fallback.
+ */
+const encodingList: ValueReader<Encoding[]> = (t) => {
+  const tokens = t.split(/[\s,]+/).filter((w) => w !== '');
+  if (tokens.length === 1 && tokens[0] === 'off') return [];
+  if (tokens.length === 0) throw new ValueError(`must be off or encodings (${ENCODINGS_HELP})`);
+  return tokens.map((token) => {
+    const enc = parseEncoding(token);
+    if (!enc) throw new ValueError(`'${token}' is not an encoding: use off, ${ENCODINGS_HELP}`);
+    if (!runtimeHas(enc.codec)) {
+      throw new ValueError(`'${token}': this Node.js ${process.version} has no zstd in zlib (it needs >= 22.15 or 23.8): use gzip or gzip:1..gzip:9`);
+    }
+    return enc;
+  });
+};
+
 /** Every key the file may set, one line each. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('backup', 'tool', 'tool', oneOf(['mariabackup', 'xtrabackup', 'innobackupex'] as const)),
@@ -190,8 +216,10 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   key('server', 'copy_between_hosts', 'copyBetweenHosts', list),
   key('server', 'snapshot_plugin', 'snapshotPlugin', path(true)),
   key('server', 'stall_timeout', 'stallTimeout', whole(1, 86400)),
-  key('server', 'max_v2_version', 'maxV2Version', oneOf(['2.0', '2.1'] as const)),
+  key('server', 'max_v2_version', 'maxV2Version', oneOf(['2.0', '2.1', '2.2'] as const)),
+  key('server', 'compression', 'compression', bool),
   key('client', 'protocol', 'protocol', oneOf(['auto', 'v2', 'legacy'] as const)),
+  key('client', 'compression', 'compression', encodingList),
   key('client', 'connect_timeout', 'connectTimeout', whole(1, 3600)),
   key('client', 'idle_timeout', 'idleTimeout', whole(1, 86400)),
   key('client', 'stall_timeout', 'stallTimeout', whole(1, 86400)),

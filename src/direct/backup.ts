@@ -46,6 +46,9 @@ export interface DirectBackupResult {
   bytes: number;
   sha256?: string | undefined;
   protocol: string;
+  /** Protocol 2.2: the encoding the stream travelled in, and the bytes on the wire. */
+  compression?: string | undefined;
+  wireBytes?: number | undefined;
   estimate?: number | undefined;
   meta: BackupMetadata;
   /** The backup is complete, but the host could not be disarmed (it stays armed until max_age). */
@@ -93,7 +96,7 @@ async function copyInto(staging: string, req: DirectBackupRequest, run: RunKey, 
   await onBackupLanded(staging, r, { host: req.host, path }, { config, logger, zrmConf });
   const meta = await readMetadata(staging);
   if (!meta) throw new ExitError(`${req.host} sent ${r.bytes} bytes but no hot backup (no xtrabackup_checkpoints): is its backup tool configured?`);
-  return { bytes: r.bytes, sha256: r.sha256, protocol, estimate, meta };
+  return { bytes: r.bytes, sha256: r.sha256, protocol, compression: r.compression, wireBytes: r.wireBytes, estimate, meta };
 }
 
 /** The ZRM settings remoteFor reads (port, remote bin path), from the command line. */
@@ -142,6 +145,7 @@ export async function runDirectBackup(req: DirectBackupRequest, deps: DirectBack
     throw deps.signal?.aborted ? new ExitError('interrupted: the host was disarmed, nothing was published') : failure;
   }
   await rename(staging, dir);
-  logger.info(`direct backup of ${req.host} in ${dir}: ${result.bytes} bytes`);
+  const transit = result.compression ? ` (${result.wireBytes ?? '?'} on the wire, ${result.compression})` : '';
+  logger.info(`direct backup of ${req.host} in ${dir}: ${result.bytes} bytes${transit}`);
   return { dir, ...result, ...(disarmError ? { disarmError: disarmError.message } : {}) };
 }

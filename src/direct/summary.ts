@@ -21,6 +21,9 @@ export interface DirectSummary {
   /** zrm-innobackupex's own version. */
   version: string;
   protocol?: string | undefined;
+  /** Protocol 2.2: the encoding the stream travelled in, and the bytes on the wire. */
+  compression?: string | undefined;
+  wireBytes?: number | undefined;
   lsn?: { from: number; to: number } | undefined;
   prepared?: boolean | undefined;
   estimatedBytes?: number | undefined;
@@ -45,6 +48,7 @@ export function summarise(host: string, startedMs: number, endedMs: number, outc
     toolVersion: r.meta.toolVersion,
     serverVersion: r.meta.serverVersion,
     protocol: r.protocol,
+    ...(r.compression ? { compression: r.compression, wireBytes: r.wireBytes } : {}),
     lsn: { from: r.meta.checkpoints.fromLsn, to: r.meta.checkpoints.toLsn },
     prepared: r.meta.prepared !== undefined,
     estimatedBytes: r.estimate,

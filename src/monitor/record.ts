@@ -24,6 +24,9 @@ export interface HistoryRecord {
   path?: string | undefined;
   bytes?: number | undefined;
   sha256?: string | undefined;
+  /** copy: the encoding the stream travelled in (protocol 2.2) and the bytes its frames carried. */
+  compression?: string | undefined;
+  wireBytes?: number | undefined;
   tool?: string | undefined;
   toolVersion?: string | undefined;
   /** Request: the protocol version line the client sent. */
@@ -64,6 +67,8 @@ export function makeRecord(input: RecordInput): HistoryRecord {
     ...(rest.path ? { path: clip(rest.path) } : {}),
     ...(rest.bytes !== undefined ? { bytes: rest.bytes } : {}),
     ...(rest.sha256 ? { sha256: rest.sha256 } : {}),
+    ...(rest.compression ? { compression: clip(rest.compression) } : {}),
+    ...(rest.wireBytes !== undefined ? { wireBytes: rest.wireBytes } : {}),
     ...(rest.tool ? { tool: rest.tool } : {}),
     ...(rest.toolVersion ? { toolVersion: clip(rest.toolVersion) } : {}),
     ...(rest.protocol ? { protocol: clip(rest.protocol) } : {}),

@@ -55,6 +55,9 @@ export interface CopyFacts {
   destinationDir?: string;
   bytes?: number;
   sha256?: string | undefined;
+  /** Protocol 2.2: the encoding the stream travelled in, and the bytes on the wire. */
+  compression?: string | undefined;
+  wireBytes?: number | undefined;
 }
 
 export interface CopyEnd {
@@ -85,6 +88,8 @@ export async function recordCopy(facts: CopyFacts, end: CopyEnd): Promise<void> 
       path: facts.destinationDir ?? facts.path,
       bytes: facts.bytes,
       sha256: facts.sha256 ?? meta?.stream.sha256,
+      compression: facts.compression,
+      wireBytes: facts.wireBytes,
       tool: meta?.tool,
       toolVersion: meta?.toolVersion,
       detail: end.detail,

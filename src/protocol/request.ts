@@ -4,6 +4,8 @@ import { ProtocolError } from '../errors.js';
 
 export interface RequestHeader {
   version: string;
+  /** 2.2: the encodings the client accepts for a data stream, preferred first; on the version line after the version. */
+  encodings?: readonly string[];
   action: string;
   params: string;
   tmpdir: string;
@@ -29,11 +31,16 @@ export function validateLine(line: string, what: string): void {
   throw new ProtocolError(`${what} holds a character that is not allowed (${JSON.stringify(bad)}): ${quote(line)}`);
 }
 
+/** The version line: the version, then (2.2) the encodings the client accepts, one space apart. */
+function versionLine(h: RequestHeader): string {
+  return h.encodings && h.encodings.length > 0 ? [h.version, ...h.encodings].join(' ') : h.version;
+}
+
 /** The five lines, each ending in '\n'. A field holding '\n' would shift the lines: refused. */
 export function formatRequestHeader(h: RequestHeader): string {
   let out = '';
   for (const field of FIELDS) {
-    const value = h[field];
+    const value = field === 'version' ? versionLine(h) : h[field];
     if (value.includes('\n')) throw new ProtocolError(`request ${field} must be one line: ${quote(value)}`);
     out += `${value}\n`;
   }

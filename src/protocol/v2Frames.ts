@@ -1,6 +1,8 @@
 // The v2 data stream: raw frames (4-byte big-endian length, 1..4 MiB of payload), a 0-length
 // frame, then one JSON line, the trailer, that says whether the producer succeeded and lets the
-// receiver check the byte count and SHA-256 of everything it got.
+// receiver check the byte count and SHA-256 of everything it got. In 2.2 the frames may carry
+// the payload compressed (compressionFrames.ts): the trailer still states the payload's own count
+// and SHA-256, plus the frames' count as `wireBytes`.
 import type { Writable } from 'node:stream';
 import { IntegrityError, ProtocolError, errorMessage } from '../errors.js';
 import { releaseDeadBuffers } from '../process/deadBuffers.js';
@@ -20,17 +22,42 @@ export interface V2HashOptions {
   backgroundHash?: boolean | 'always';
 }
 
-/** The stream's SHA-256 where the options say it goes (a thread, or in line). */
-function streamHash(opts: V2HashOptions): StreamSha256 {
-  return new StreamSha256(opts.backgroundHash === true || opts.backgroundHash === 'always', { forceThread: opts.backgroundHash === 'always' });
+/**
+ * The payload as the trailer states it: its byte count and SHA-256 (on a thread, or in line, as
+ * the options say).
+ */
+export class PayloadTally {
+  private readonly hash: StreamSha256;
+  bytes = 0;
+
+  constructor(opts: V2HashOptions) {
+    this.hash = new StreamSha256(opts.backgroundHash === true || opts.backgroundHash === 'always', { forceThread: opts.backgroundHash === 'always' });
+  }
+
+  update(data: Buffer): void {
+    this.hash.update(data);
+    this.bytes += data.length;
+  }
+
+  digest(): Promise<string> {
+    return this.hash.digest();
+  }
+
+  /** A stream given up half way: stops its hashing thread. */
+  dispose(): void {
+    this.hash.dispose();
+  }
 }
 
 export interface Trailer {
   ok: boolean;
   exitCode: number | null;
+  /** Payload bytes (before any compression). */
   bytes: number;
   sha256: string;
   message: string;
+  /** 2.2, compressed streams only: the bytes the frames carried. Older receivers ignore it. */
+  wireBytes?: number;
 }
 
 function frameHeader(length: number): Buffer {
@@ -42,19 +69,25 @@ function frameHeader(length: number): Buffer {
 /** Sends raw frames, counting and hashing the payload as it goes. Await each write() before the next. */
 export class V2Sender {
   private readonly out: Writable;
-  private readonly hash: StreamSha256;
-  private total = 0;
+  private readonly tally: PayloadTally;
+  /** Bytes of encoded frames (sendEncoded); undefined while the payload travels as it is. */
+  private wireBytes: number | undefined;
   private ended = false;
   private busy = false;
 
   constructor(out: Writable, opts: V2HashOptions = {}) {
     this.out = out;
-    this.hash = streamHash(opts);
+    this.tally = new PayloadTally(opts);
   }
 
   /** Payload bytes accepted so far. */
   get bytes(): number {
-    return this.total;
+    return this.tally.bytes;
+  }
+
+  /** Bytes sent in frames so far. */
+  get framedBytes(): number {
+    return this.wireBytes ?? this.tally.bytes;
   }
 
   /**
@@ -63,12 +96,34 @@ export class V2Sender {
    * 'drain'. The synchronous form: no promise per chunk on the hot path.
    */
   send(data: Buffer): boolean {
-    if (this.ended) throw new Error('V2Sender: write after end');
-    if (this.busy) throw new Error('V2Sender: a write is still pending; await it first');
+    this.checkOpen();
     if (data.length === 0) return true;
     ensureWritable(this.out);
-    this.hash.update(data);
-    this.total += data.length;
+    this.tally.update(data);
+    return this.frame(data);
+  }
+
+  /** Counts and hashes payload that goes out encoded (sendEncoded), without framing it. */
+  account(data: Buffer): void {
+    this.checkOpen();
+    this.tally.update(data);
+  }
+
+  /** Frames bytes of the payload's encoding (compressed), counted as wire bytes; as send(). */
+  sendEncoded(wire: Buffer): boolean {
+    this.checkOpen();
+    this.wireBytes = (this.wireBytes ?? 0) + wire.length;
+    if (wire.length === 0) return true;
+    ensureWritable(this.out);
+    return this.frame(wire);
+  }
+
+  private checkOpen(): void {
+    if (this.ended) throw new Error('V2Sender: write after end');
+    if (this.busy) throw new Error('V2Sender: a write is still pending; await it first');
+  }
+
+  private frame(data: Buffer): boolean {
     const out = this.out;
     out.cork();
     let ok = true;
@@ -87,8 +142,7 @@ export class V2Sender {
     if (data.length === 0) return;
     this.busy = true;
     try {
-      this.hash.update(data);
-      this.total += data.length;
+      this.tally.update(data);
       releaseDeadBuffers(data.length);
       // Headers and payloads in one write: one writev on a socket, one wait at most.
       const parts: Buffer[] = [];
@@ -110,9 +164,10 @@ export class V2Sender {
     const trailer: Trailer = {
       ok: status.ok,
       exitCode: status.exitCode,
-      bytes: this.total,
-      sha256: await this.hash.digest(),
+      bytes: this.tally.bytes,
+      sha256: await this.tally.digest(),
       message: status.message,
+      ...(this.wireBytes === undefined ? {} : { wireBytes: this.wireBytes }),
     };
     await writeAll(this.out, Buffer.concat([frameHeader(0), Buffer.from(`${JSON.stringify(trailer)}\n`)]));
     return trailer;
@@ -133,7 +188,8 @@ function parseTrailer(line: string): Trailer {
     !(t.exitCode === null || Number.isInteger(t.exitCode)) ||
     !Number.isSafeInteger(t.bytes) || (t.bytes as number) < 0 ||
     typeof t.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.sha256) ||
-    typeof t.message !== 'string'
+    typeof t.message !== 'string' ||
+    !(t.wireBytes === undefined || (Number.isSafeInteger(t.wireBytes) && (t.wireBytes as number) >= 0))
   ) {
     throw new IntegrityError(`data stream trailer is malformed: ${line.slice(0, 200)}`);
   }
@@ -150,6 +206,11 @@ function cut(what: string, err?: unknown): IntegrityError {
 export interface V2ReadOptions extends V2HashOptions {
   /** Told the checked trailer just before the generator returns it (a for-await loop drops it). */
   onTrailer?: (trailer: Trailer) => void;
+  /**
+   * The frames carry an encoding of the payload (2.2 compression): they are counted against the
+   * trailer's `wireBytes`, not hashed, and the caller checks the decoded payload (checkPayload).
+   */
+  encoded?: boolean;
 }
 
 /**
@@ -159,7 +220,7 @@ export interface V2ReadOptions extends V2HashOptions {
  * cost each 64 KiB piece a few promises more.
  */
 export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = {}): AsyncGenerator<Buffer, Trailer> {
-  const hash = streamHash(opts);
+  const tally = opts.encoded ? undefined : new PayloadTally(opts);
   try {
     let total = 0;
     for (;;) {
@@ -187,21 +248,26 @@ export async function* readV2Frames(reader: StreamReader, opts: V2ReadOptions = 
           if (left === length) throw cut(`after a frame header (expected ${length} bytes)`);
           throw cut(`inside a frame of ${length} bytes (after ${length - left})`);
         }
-        hash.update(piece);
+        tally?.update(piece);
         total += piece.length;
         left -= piece.length;
         yield piece;
       }
     }
-    const trailer = await checkTrailer(reader, hash, total);
+    const trailer = await readTrailer(reader);
+    if (tally) await checkPayload(trailer, tally);
+    else if (trailer.wireBytes !== undefined && trailer.wireBytes !== total) {
+      throw new IntegrityError(`received ${total} bytes on the wire but the sender sent ${trailer.wireBytes}`);
+    }
     opts.onTrailer?.(trailer);
     return trailer;
   } finally {
-    hash.dispose(); // a stream given up half way: stop its hashing thread
+    tally?.dispose();
   }
 }
 
-async function checkTrailer(reader: StreamReader, hash: StreamSha256, total: number): Promise<Trailer> {
+/** The trailer after the end frame; IntegrityError when it is missing, malformed or says the sender failed. */
+async function readTrailer(reader: StreamReader): Promise<Trailer> {
   let line: string | null;
   try {
     line = await reader.readLine(MAX_TRAILER);
@@ -213,10 +279,14 @@ async function checkTrailer(reader: StreamReader, hash: StreamSha256, total: num
   if (!trailer.ok) {
     throw new IntegrityError(`the sender reported a failure (exit code ${trailer.exitCode ?? 'none'}): ${trailer.message}`);
   }
-  if (trailer.bytes !== total) throw new IntegrityError(`received ${total} bytes but the sender sent ${trailer.bytes}`);
-  const sha256 = await hash.digest();
+  return trailer;
+}
+
+/** IntegrityError unless the payload received is, by count and SHA-256, what the trailer says was sent. */
+export async function checkPayload(trailer: Trailer, received: PayloadTally): Promise<void> {
+  if (trailer.bytes !== received.bytes) throw new IntegrityError(`received ${received.bytes} bytes but the sender sent ${trailer.bytes}`);
+  const sha256 = await received.digest();
   if (trailer.sha256 !== sha256) {
     throw new IntegrityError(`SHA-256 of the received data ${sha256} differs from the sender's ${trailer.sha256}`);
   }
-  return trailer;
 }

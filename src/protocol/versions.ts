@@ -13,13 +13,25 @@ export const V2_VERSION = '2.0_zrm-innobackupex';
  */
 export const V21_VERSION = '2.1_zrm-innobackupex';
 
-/** Our own versions, newest first. */
-export const V2_FAMILY: readonly string[] = [V21_VERSION, V2_VERSION];
+/**
+ * 2.1 plus compression in transit: the version line names the encodings the client accepts
+ * (`2.2_zrm-innobackupex gzip:1`), and the OK line before a data stream says which one the
+ * server chose (`compression=gzip:1`), or nothing for raw bytes (docs/DESIGN.md, "Protocol 2.2").
+ */
+export const V22_VERSION = '2.2_zrm-innobackupex';
+
+/** Our own versions, newest first: a client steps down this chain when a server hangs up on one. */
+export const V2_FAMILY: readonly string[] = [V22_VERSION, V21_VERSION, V2_VERSION];
+
+/** Whether `version` (one of ours) has 2.1's `key=value` details on the OK line. */
+export function hasOkDetails(version: string): boolean {
+  return version !== V2_VERSION && V2_FAMILY.includes(version);
+}
 
 /** What stock ZRM's socket-copy.pl sends; a different protocol that we do not speak. */
 export const STOCK_VERSION = '1.8';
 
-/** Splits what follows `OK` in a 2.1 answer: the word, then `key=value` details. */
+/** Splits what follows `OK` in a 2.1 (or later) answer: the word, then `key=value` details. */
 export function parseOkDetails(text: string): { word: string; details: Map<string, string> } {
   const tokens = text.split(' ').filter((t) => t !== '');
   const word = tokens[0] !== undefined && !tokens[0].includes('=') ? tokens.shift() ?? '' : '';
@@ -32,7 +44,7 @@ export function parseOkDetails(text: string): { word: string; details: Map<strin
   return { word, details };
 }
 
-/** The text after `OK` for a 2.1 client: the word, then each detail as ` key=value`. */
+/** The text after `OK` for a 2.1 (or later) client: the word, then each detail as ` key=value`. */
 export function formatOkDetails(word: string, details: Readonly<Record<string, string | number | undefined>>): string {
   const parts = word === '' ? [] : [word];
   for (const [k, v] of Object.entries(details)) {

@@ -4,6 +4,7 @@ import type { Logger, WinstonLogger } from '../logging/logger.js';
 import type { Runner } from '../process/runner.js';
 import type { StreamReader } from '../protocol/streamReader.js';
 import type { RequestHeader } from '../protocol/request.js';
+import type { Encoding } from '../protocol/compression.js';
 
 export type WireProtocol = 'legacy' | 'v2';
 
@@ -36,6 +37,8 @@ export interface Session {
   tmpdir: string;
   /** Payload bytes sent or received, for the request log line. */
   bytes: number;
+  /** 2.2: the encoding the OK line announced for the data stream (reply.ts); absent: raw bytes. */
+  encoding?: Encoding;
   /** Called once the request's extra lines are all read: ends header_timeout's watch. */
   requestRead: () => void;
 }

@@ -1,3 +1,4 @@
+import { CompressingSender } from '../protocol/compressionFrames.js';
 import { V2Sender } from '../protocol/v2Frames.js';
 import type { Session } from './context.js';
 import { sendLegacyChecked, sendLegacyStaged } from './legacyStaged.js';
@@ -11,7 +12,7 @@ export interface ProducerStatus {
 
 /**
  * Sends a producer's bytes to the client in the session's framing. A v2 client gets them as they
- * come, then the trailer with the producer's status. A 1.8b5 client cannot hear a status: it gets
+ * come (compressed, when the OK line announced an encoding), then the trailer with the producer's status. A 1.8b5 client cannot hear a status: it gets
  * them only once the producer has succeeded (staged on local disk, unless `verified` says the
  * source is already a checked copy), and an invalid stream when anything fails.
  */
@@ -25,7 +26,7 @@ export async function sendStream(
   if (s.protocol === 'legacy') {
     return opts.verified ? sendLegacyChecked(s, source, finish, abort) : sendLegacyStaged(s, source, finish, abort);
   }
-  const sender = new V2Sender(s.output, { backgroundHash: true });
+  const sender = s.encoding ? new CompressingSender(s.output, s.encoding, { backgroundHash: true }) : new V2Sender(s.output, { backgroundHash: true });
   let status: ProducerStatus;
   try {
     await pumpToClient(s, source, (chunk) => sender.send(chunk));
@@ -39,6 +40,10 @@ export async function sendStream(
     status = { ok: false, exitCode: null, message: (err as Error).message };
     await finish().catch(() => undefined);
   }
-  await sender.end(status);
+  const trailer = await sender.end(status);
+  if (trailer.wireBytes !== undefined) {
+    const ratio = trailer.wireBytes > 0 ? (trailer.bytes / trailer.wireBytes).toFixed(2) : '-';
+    s.deps.logger.info(`sent ${trailer.bytes} bytes as ${trailer.wireBytes} on the wire (${s.encoding?.token ?? '?'}, ${ratio}:1)`);
+  }
   return status;
 }

@@ -1,5 +1,6 @@
 import { writeAll } from '../protocol/io.js';
-import { formatOkDetails, V21_VERSION } from '../protocol/versions.js';
+import { formatOkDetails, hasOkDetails } from '../protocol/versions.js';
+import { pickEncoding } from '../protocol/compression.js';
 import { estimateBackupSize } from './datadirSize.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
 import type { Outcome, Session, WireProtocol } from './context.js';
@@ -11,14 +12,24 @@ export async function sendV2Greeting(s: Session, detail: string): Promise<void> 
 }
 
 /**
- * v2 only: the OK line before a backup tool's stream. A 2.1 client also learns the database's
- * size (its progress estimate); a 2.0 client gets exactly `OK <format>`, all it understands.
+ * v2 only: the OK line before a data stream the server sends. A 2.0 client gets exactly
+ * `OK <format>`, all it understands; 2.1 and later get `details` too, and a 2.2 client that
+ * offered encodings the one chosen here (`compression=gzip:1`, then kept in s.encoding for
+ * sendStream), unless [server] compression = no.
  */
+export async function sendStreamGreeting(s: Session, format: string, details: Readonly<Record<string, string | number | undefined>> = {}): Promise<void> {
+  if (s.protocol !== 'v2') return;
+  if (!hasOkDetails(s.header.version)) return sendV2Greeting(s, format);
+  const encoding = s.deps.config.server.compression ? pickEncoding(s.header.encodings ?? []) : undefined;
+  if (encoding) s.encoding = encoding;
+  await sendV2Greeting(s, formatOkDetails(format, { ...details, compression: encoding?.token }));
+}
+
+/** v2 only: the OK line before a backup tool's stream; 2.1 and later also learn the database's size (a progress estimate). */
 export async function sendBackupGreeting(s: Session, format: string): Promise<void> {
   if (s.protocol !== 'v2') return;
-  if (s.header.version !== V21_VERSION) return sendV2Greeting(s, format);
-  const size = await estimateBackupSize(s.deps.config).catch(() => undefined);
-  await sendV2Greeting(s, formatOkDetails(format, { size }));
+  const size = hasOkDetails(s.header.version) ? await estimateBackupSize(s.deps.config).catch(() => undefined) : undefined;
+  await sendStreamGreeting(s, format, { size });
 }
 
 /**

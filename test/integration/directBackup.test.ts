@@ -27,6 +27,8 @@ interface Summary {
   lsn?: { from: number; to: number };
   prepared?: boolean;
   estimatedBytes?: number;
+  compression?: string;
+  wireBytes?: number;
   error?: string;
 }
 
@@ -94,6 +96,32 @@ describe('direct backup without ZRM', () => {
     const log = await readFile(site.serverLog, 'utf8');
     assert.match(log, /version=2\.1_zrm-innobackupex action='copy from'.*outcome=OK/);
     assert.ok(!log.includes(db.backupPassword), 'no password in the server log');
+  });
+
+  test('[client] compression = gzip:1: asked in 2.2, the backup travels compressed and lands whole; a 2.0 server is stepped down to', async () => {
+    const gzipConf = join(tmp.path, 'client-gzip.conf');
+    await writeAppConfig(gzipConf, { dir: join(tmp.path, 'client-gzip'), extra: '[client]\ncompression = gzip:1\n' });
+    const run = (port: number, target: string) =>
+      execa(process.execPath, [MAIN_JS, 'backup', '-c', gzipConf, '--host', '127.0.0.1', '--port', String(port), '--target', target, '--credentials', creds, '--json'], {
+        reject: false,
+        stdin: 'ignore',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+    const r = await run(site.xinetd.port, join(tmp.path, 'backups-gzip'));
+    assert.equal(r.exitCode, 0, r.stderr + r.stdout);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.compression, 'gzip:1');
+    assert.ok((s.wireBytes ?? Infinity) < (s.bytes ?? 0), `InnoDB pages compress: ${s.wireBytes} on the wire for ${s.bytes}`);
+    assert.ok((s.estimatedBytes ?? 0) > 0, '2.2 keeps 2.1\'s size detail');
+    const meta = JSON.parse(await readFile(join(s.target ?? '', 'zrm-innobackupex.json'), 'utf8')) as { stream: { bytes: number; sha256: string } };
+    assert.deepEqual(meta.stream, { ...meta.stream, bytes: s.bytes, sha256: s.sha256 }, 'the recorded stream is the uncompressed one');
+    assert.ok((await stat(join(s.target ?? '', 'xtrabackup_checkpoints'))).isFile());
+    assert.match(await readFile(site.serverLog, 'utf8'), /version=2\.2_zrm-innobackupex action='copy from'.*outcome=OK/);
+    const old = await run(oldServer.port, join(tmp.path, 'backups-gzip-2.0'));
+    assert.equal(old.exitCode, 0, old.stderr + old.stdout);
+    const o = JSON.parse(old.stdout) as Summary;
+    assert.equal(o.compression, undefined);
+    assert.ok((await stat(join(o.target ?? '', 'xtrabackup_checkpoints'))).isFile());
   });
 
   test('--prepare against a 2.0 server: asked again in 2.0 (no estimate), prepared on landing', async () => {

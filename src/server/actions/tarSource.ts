@@ -7,7 +7,7 @@ import { hasWildcard, wildcardMatch } from '../../fsutil/wildcard.js';
 import { startTarCreateFromList, tarStatus } from '../../tar/tar.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream } from '../dataSender.js';
-import { refuseRequest, sendV2Greeting } from '../reply.js';
+import { refuseRequest, sendStreamGreeting } from '../reply.js';
 
 /** The old server expanded a '*' in the last component; so do we, without a shell. */
 async function expandBasename(dir: string, pattern: string): Promise<string[]> {
@@ -36,7 +36,7 @@ export async function streamPathAsTar(s: Session, requested: string): Promise<Ou
   const tar = startTarCreateFromList(dir, files, s.deps.run);
   let status;
   try {
-    await sendV2Greeting(s, 'tar');
+    await sendStreamGreeting(s, 'tar');
     status = await sendStream(s, tar.stdout, () => tarStatus(tar), () => tar.kill());
   } finally {
     // The client may have gone: don't leave tar blocked on a pipe nobody reads.

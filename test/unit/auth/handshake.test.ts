@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseAppConfig } from '../../../src/config/appConfig.js';
 import { openRequest } from '../../../src/client/connection.js';
+import { receiveStream } from '../../../src/client/forms/copyFrom.js';
 import { computeMac, formatClientHello, parseServerHello, type Transcript } from '../../../src/auth/wire.js';
 import { createLogger, flushLogger } from '../../../src/logging/logger.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
@@ -164,7 +165,7 @@ async function authConfig(env: ServerEnv) {
 }
 
 /** A client that follows the protocol up to the request, which `tamper` may change after the MAC. */
-async function handDriven(env: ServerEnv, config: ServerEnv['config'], opts: { clientNonce?: Buffer; tamper?: (h: string) => string; secret?: string } = {}) {
+async function handDriven(env: ServerEnv, config: ServerEnv['config'], opts: { clientNonce?: Buffer; tamper?: (h: string) => string; secret?: string; version?: string } = {}) {
   const s = pairServer(env, config);
   const sent: string[] = [];
   const send = (text: string) => {
@@ -178,7 +179,7 @@ async function handDriven(env: ServerEnv, config: ServerEnv['config'], opts: { c
   send(`AUTH ${t.clientNonce.toString('hex')}\n`);
   const proof = await s.reader.readLine();
   assert.equal(proof, `AUTH ${computeMac(Buffer.from(SECRET), 'server', t).toString('hex')}`);
-  const h = header(V2_VERSION, 'copy from', join(env.data, 'f.txt'), env.tmp);
+  const h = header(opts.version ?? V2_VERSION, 'copy from', join(env.data, 'f.txt'), env.tmp);
   const mac = computeMac(Buffer.from(opts.secret ?? SECRET), 'client', t, h).toString('hex');
   send(`${(opts.tamper ?? ((x) => x))(h)}MAC ${mac}\n`);
   const answer = await s.reader.readLine();
@@ -202,6 +203,22 @@ test('by hand: the right MAC is served, a tampered header or a wrong secret is r
     assert.match(tampered.log, /outcome=FAILED.*authentication failed/);
     const wrong = await handDriven(env, config, { secret: 'c'.repeat(40) });
     assert.match(wrong.answer ?? '', /^ERROR authentication failed/);
+  } finally {
+    await env.cleanup();
+  }
+});
+
+test('by hand, 2.2: the MAC covers the encodings on the version line (a changed offer is refused)', async () => {
+  const env = await makeServerEnv();
+  try {
+    await writeFile(join(env.data, 'f.txt'), 'payload\n');
+    const config = await authConfig(env);
+    const version = '2.2_zrm-innobackupex gzip:1';
+    const good = await handDriven(env, config, { version });
+    assert.equal(good.answer, 'OK tar compression=gzip:1');
+    assert.equal(good.status, 0);
+    const tampered = await handDriven(env, config, { version, tamper: (h) => h.replace('gzip:1', 'gzip:9') });
+    assert.match(tampered.answer ?? '', /^ERROR authentication failed: the request MAC does not match/);
   } finally {
     await env.cleanup();
   }
@@ -295,5 +312,26 @@ for (const max of ['2.1', '2.0'] as const) {
       assert.equal(last?.status, 0, last?.log);
       assert.match(last?.log ?? '', new RegExp(`version=${max}_zrm-innobackupex action='copy from'.*outcome=OK`));
       assert.equal(l.served.length, max === '2.0' ? 2 : 1);
+    }, `[server]\nmax_v2_version = ${max}\n`));
+}
+
+// Protocol 2.2 inside the authenticated hello: the request's MAC covers the encodings on the
+// version line; a server that answers at most 2.1 or 2.0 is stepped down to, a fresh hello each time.
+for (const max of ['2.2', '2.1', '2.0'] as const) {
+  test(`authenticated 2.2 request with gzip:1, server max_v2_version = ${max}: served${max === '2.2' ? ' compressed' : ` in ${max}, raw`}`, () =>
+    withAuthServer(async (env, l, clientSecret) => {
+      const security = { auth: { secretFile: clientSecret }, tls: { cert: '', key: '', ca: '', serverName: '' } };
+      const remote = { host: '127.0.0.1', port: l.port, tmpdir: env.tmp, binpath: '/usr/bin' };
+      const settings = { ...clientSettings, compression: [{ codec: 'gzip' as const, level: 1, token: 'gzip:1' }] };
+      const conv = await openRequest(remote, 'copy from', join(env.data, 'f.txt'), settings, quietLogger(), { security, stepPauses: [] });
+      const dest = join(env.root, `landed-${max}`);
+      await mkdir(dest);
+      await receiveStream(conv, dest);
+      assert.equal(await readFile(join(dest, 'f.txt'), 'utf8'), await readFile(join(env.data, 'f.txt'), 'utf8'));
+      assert.equal(conv.details.get('compression'), max === '2.2' ? 'gzip:1' : undefined);
+      const last = await l.served[l.served.length - 1];
+      assert.equal(last?.status, 0, last?.log);
+      assert.match(last?.log ?? '', new RegExp(`version=${max}_zrm-innobackupex action='copy from'.*outcome=OK`));
+      assert.equal(l.served.length, { '2.2': 1, '2.1': 2, '2.0': 3 }[max]);
     }, `[server]\nmax_v2_version = ${max}\n`));
 }

@@ -109,7 +109,7 @@ test('2.1: a 2.1 server is asked in 2.1 and its OK-line details are split off th
   withMemory(async (memory) => {
     const f = await fakeServer(0, v21Server);
     try {
-      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       conv.socket.destroy();
       assert.equal(conv.greeting, 'xbstream');
       assert.equal(conv.details.get('size'), '4096');
@@ -123,14 +123,14 @@ test('2.1: a 2.0 server hangs up on 2.1, is asked again in 2.0 after a short bac
   withMemory(async (memory) => {
     const f = await fakeServer(0, v20Server);
     try {
-      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       conv.socket.destroy();
       assert.equal(conv.protocol, 'v2');
       assert.equal(conv.greeting, 'xbstream');
       assert.equal(conv.details.size, 0);
       assert.deepEqual(f.firstLines, ['2.1_zrm-innobackupex', '2.1_zrm-innobackupex', '2.1_zrm-innobackupex', '2.1_zrm-innobackupex', '2.0_zrm-innobackupex'], 'a silent hang-up on 2.1 is retried (xinetd busy), then asked in 2.0');
       assert.equal(await memory.recall(remoteAt(f.port)), 'v2.0');
-      const again = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const again = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       again.socket.destroy();
       assert.deepEqual(f.firstLines.slice(5), ['2.0_zrm-innobackupex'], 'a remembered 2.0 server is asked in 2.0 first');
     } finally {
@@ -142,7 +142,7 @@ test('2.1: xinetd busy on the first 2.1 attempt is retried in 2.1, not taken for
   withMemory(async (memory) => {
     const f = await fakeServer(1, v21Server);
     try {
-      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, pauses21: PAUSES, v21: true });
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', settings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
       conv.socket.destroy();
       assert.equal(conv.details.get('size'), '4096');
       assert.notEqual(await memory.recall(remoteAt(f.port)), 'v2.0');
@@ -172,4 +172,91 @@ test('2.1 memory: a 2.0 verdict is believed for an hour, then 2.1 is tried again
     assert.equal(await memory.recall(remoteAt(1)), 'v2.0');
     now = new Date('2026-11-29T11:00:01Z');
     assert.equal(await memory.recall(remoteAt(1)), 'v2');
+  }));
+
+// Protocol 2.2 (compression in transit): asked only for a data stream the server sends, and only
+// when [client] compression is on; an older server is stepped down to, one version at a time.
+const gzipSettings = { ...settings, compression: [{ codec: 'gzip' as const, level: 1, token: 'gzip:1' }] };
+const V22_LINE = '2.2_zrm-innobackupex gzip:1';
+const v22Server = (line: string) => (line === V22_LINE ? 'OK tar compression=gzip:1\n' : line.startsWith('2.') ? 'OK tar\n' : null);
+const v21Only = (line: string) => (line === '2.1_zrm-innobackupex' ? 'OK tar\n' : line === '2.0_zrm-innobackupex' ? 'OK tar\n' : null);
+
+test('2.2: copy from with compression on asks in 2.2 with the encodings on the version line, and reads the choice', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, v22Server);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', gzipSettings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES });
+      conv.socket.destroy();
+      assert.equal(conv.greeting, 'tar');
+      assert.equal(conv.details.get('compression'), 'gzip:1');
+      assert.deepEqual(f.firstLines, [V22_LINE]);
+      assert.equal(await memory.recall(remoteAt(f.port)), 'v2');
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.2: compression on, but a request without a data stream from the server (snapshot) goes out in 2.0', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, v22Server);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'snapshot', 'x', gzipSettings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES });
+      conv.socket.destroy();
+      assert.deepEqual(f.firstLines, ['2.0_zrm-innobackupex']);
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.2: a 2.1 server hangs up on 2.2, is asked in 2.1 (which `backup` wants anyway) and remembered as 2.1 for an hour', () =>
+  withMemory(async (_m, dir) => {
+    let now = new Date('2026-12-04T10:00:00Z');
+    const memory = peerMemoryIn(dir, memoryLogger().logger, () => now);
+    const f = await fakeServer(0, v21Only);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', gzipSettings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES, v21: true });
+      conv.socket.destroy();
+      assert.equal(conv.greeting, 'tar');
+      assert.equal(conv.details.get('compression'), undefined);
+      assert.deepEqual(f.firstLines, [V22_LINE, V22_LINE, V22_LINE, V22_LINE, '2.1_zrm-innobackupex']);
+      assert.equal(await memory.recall(remoteAt(f.port)), 'v2.1');
+      const again = await openRequest(remoteAt(f.port), 'copy from', '/x', gzipSettings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES });
+      again.socket.destroy();
+      assert.deepEqual(f.firstLines.slice(5), ['2.1_zrm-innobackupex'], 'a server remembered as 2.1 is asked in 2.1 at once');
+      now = new Date('2026-12-04T11:00:01Z');
+      const later = await openRequest(remoteAt(f.port), 'copy from', '/x', gzipSettings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: PAUSES });
+      later.socket.destroy();
+      assert.equal(f.firstLines[6], V22_LINE, 'after an hour 2.2 is tried again');
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.2: a 2.0 server is stepped down to through 2.1, remembered as 2.0, and never taken for 1.8b5', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, v20Server);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'mysqlhotcopy', '--user="u" db', gzipSettings, memoryLogger().logger, { memory, pauses: PAUSES, stepPauses: [] });
+      conv.socket.destroy();
+      assert.equal(conv.protocol, 'v2');
+      assert.deepEqual(f.firstLines, [V22_LINE, '2.1_zrm-innobackupex', '2.0_zrm-innobackupex']);
+      assert.equal(await memory.recall(remoteAt(f.port)), 'v2.0');
+    } finally {
+      f.server.close();
+    }
+  }));
+
+test('2.2: a 1.8b5 server hangs up on every v2 version: the chain ends in 1.8b5 as before', () =>
+  withMemory(async (memory) => {
+    const f = await fakeServer(0, oldServer);
+    try {
+      const conv = await openRequest(remoteAt(f.port), 'copy from', '/x', gzipSettings, memoryLogger().logger, { memory, pauses: [], stepPauses: [] });
+      conv.socket.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(conv.protocol, 'legacy');
+      assert.deepEqual(f.firstLines, [V22_LINE, '2.1_zrm-innobackupex', '2.0_zrm-innobackupex', '1.8b5_palomino']);
+      assert.equal(await memory.recall(remoteAt(f.port)), 'legacy');
+    } finally {
+      f.server.close();
+    }
   }));

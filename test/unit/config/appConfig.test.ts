@@ -6,6 +6,7 @@ import { CONFIG_ENV, DEFAULT_CONFIG, loadAppConfig, parseAppConfig, readAppConfi
 import { ConfigError, ConfigReadError } from '../../../src/config/configError.js';
 import { ExitCode, ExitError } from '../../../src/errors.js';
 import { withTempDir } from '../../helpers/tempDir.js';
+import { runtimeHas } from '../../../src/protocol/compression.js';
 
 const configError = (re: RegExp) => (err: unknown) =>
   err instanceof ExitError && err.exitCode === ExitCode.config && re.test(err.message);
@@ -47,8 +48,11 @@ test('every key is read, trimmed and converted', () => {
       'copy_between_hosts = db2, db3 10.0.0.4',
       'snapshot_plugin = /opt/snap.pl',
       'stall_timeout = 9',
+      'max_v2_version = 2.1',
+      'compression = no',
       '[client]',
       'protocol = legacy',
+      'compression = gzip:6, gzip',
       'connect_timeout = 7',
       'idle_timeout = 8',
       'stall_timeout = 11',
@@ -82,8 +86,12 @@ test('every key is read, trimmed and converted', () => {
       credentialsFile: '/etc/mysql/zrm-backup.cnf',
     },
     state: { dir: '/run/zrm', maxAge: 60, dirConfigured: true },
-    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], allowedRootsAuto: false, pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, allowedClients: ['10.0.0.0/8', 'fd00::/8'], requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl', stallTimeout: 9, maxV2Version: '2.1' },
-    client: { protocol: 'legacy', connectTimeout: 7, idleTimeout: 8, stallTimeout: 11, prepare: true, maxFileSize: 512n * 1024n ** 3n },
+    server: { port: 25301, allowedRoots: ['/a', '/b', '/c', '/d'], allowedRootsAuto: false, pluginDir: '/opt/plugins', acceptLegacy: false, idleTimeout: 5, headerTimeout: 9, allowedClients: ['10.0.0.0/8', 'fd00::/8'], requestTimeout: 99, copyBetweenHosts: ['db2', 'db3', '10.0.0.4'], snapshotPlugin: '/opt/snap.pl', stallTimeout: 9, maxV2Version: '2.1', compression: false },
+    client: {
+      protocol: 'legacy',
+      compression: [{ codec: 'gzip', level: 6, token: 'gzip:6' }, { codec: 'gzip', level: 1, token: 'gzip:1' }],
+      connectTimeout: 7, idleTimeout: 8, stallTimeout: 11, prepare: true, maxFileSize: 512n * 1024n ** 3n,
+    },
     log: { serverLog: '/l/s.log', toolLog: '/l/t.log', level: 'debug' },
     auth: { secretFile: '/etc/mysql-zrm/secret' },
     tls: { cert: '/etc/mysql-zrm/tls/host.crt', key: '/etc/mysql-zrm/tls/host.key', ca: '/etc/mysql-zrm/tls/ca.crt', serverName: 'db1.example' },
@@ -133,6 +141,12 @@ const INVALID: Array<[string, RegExp]> = [
   ['[server]\naccept_legacy = maybe', /accept_legacy must be true or false, got 'maybe'/],
   ['[server]\nidle_timeout = 86401', /idle_timeout must be between 1 and 86400/],
   ['[client]\nprotocol = v3', /protocol must be one of auto, v2, legacy, got 'v3'/],
+  ['[client]\ncompression = gzip:10', /compression 'gzip:10' is not an encoding: use off, gzip, gzip:1..gzip:9, zstd or zstd:1..zstd:19/],
+  ['[client]\ncompression = lz4', /compression 'lz4' is not an encoding/],
+  ['[client]\ncompression =', /compression must be off or encodings/],
+  ['[client]\ncompression = off gzip', /compression 'off' is not an encoding/],
+  ['[server]\ncompression = gzip', /compression must be true or false/],
+  ['[server]\nmax_v2_version = 2.3', /max_v2_version must be one of 2\.0, 2\.1, 2\.2/],
   ['[client]\nconnect_timeout = 0', /connect_timeout must be between 1 and 3600/],
   ['[client]\nidle_timeout = x', /idle_timeout must be a whole number/],
   ['[log]\nserver_log = socket-server.log', /server_log must be an absolute path/],
@@ -296,5 +310,17 @@ test('[client] max_file_size: bytes or a binary suffix, bounded, 4 TiB by defaul
   assert.equal(parseAppConfig('[client]\nmax_file_size = 64m\n').client.maxFileSize, 64n * 1024n ** 2n);
   for (const bad of ['lots', '-1', '1.5T', '1000', '2E']) {
     assert.throws(() => parseAppConfig(`[client]\nmax_file_size = ${bad}\n`), /max_file_size must be/, bad);
+  }
+});
+
+test('[client] compression: off by default; zstd is refused at load, naming the runtime, where zlib has no zstd', () => {
+  assert.deepEqual(parseAppConfig('').client.compression, []);
+  assert.deepEqual(parseAppConfig('[client]\ncompression = off').client.compression, []);
+  assert.equal(parseAppConfig('').server.compression, true);
+  const zstd = (): unknown => parseAppConfig('[client]\ncompression = zstd gzip:1');
+  if (runtimeHas('zstd')) {
+    assert.deepEqual((zstd() as { client: { compression: Array<{ token: string }> } }).client.compression.map((e) => e.token), ['zstd:1', 'gzip:1']);
+  } else {
+    assert.throws(zstd, configError(new RegExp(`compression 'zstd': this Node\\.js ${process.version.replace(/\./g, '\\.')} has no zstd in zlib \\(it needs >= 22\\.15 or 23\\.8\\): use gzip`)));
   }
 });
