@@ -58,6 +58,8 @@ export async function statusCommand(configPath?: string, io: CommandIo = process
       allowedRoots: config.server.allowedRoots,
       allowedClients: config.server.allowedClients,
       clientProtocol: config.client.protocol,
+      clientCompression: config.client.compression.map((e) => e.token),
+      serverCompression: config.server.compression,
       serverLog: config.log.serverLog,
       toolLog: config.log.toolLog,
     };
@@ -75,7 +77,7 @@ export async function statusCommand(configPath?: string, io: CommandIo = process
     `allowed roots:   ${config.server.allowedRoots.join(' ')}${config.server.allowedRootsAuto ? ' (auto)' : ''}`,
     `allowed clients: ${config.server.allowedClients.join(' ')}`,
     `authentication:  ${config.auth.secretFile ? `shared secret ${config.auth.secretFile}` : 'none'}${config.tls.cert ? `, TLS (ca ${config.tls.ca})` : ''}`,
-    `client protocol: ${config.client.protocol}`,
+    `client protocol: ${config.client.protocol}, compression ${config.client.compression.map((e) => e.token).join(' ') || 'off'}`,
     `server log:      ${config.log.serverLog}`,
     `tool log:        ${config.log.toolLog}`,
   ];

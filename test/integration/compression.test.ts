@@ -118,7 +118,7 @@ describe('compression in transit through xinetd', () => {
     assert.deepEqual(await readFile(join(tmp.path, 'from-perl', 'random.bin')), await readFile(join(src, 'binlogs', 'random.bin')));
   });
 
-  test('fault: a hostile server sends a compressed stream with bytes flipped | exit 6 (integrity), nothing left in the destination', async () => {
+  test('fault: compressed stream (2.2) with bytes flipped by a hostile server, through the copy plugin | v2 | copy plugin exits 6 (integrity) naming the corrupt gzip stream; destination empty', async () => {
     // The stream a real server would send for a tar of the random file, then flipped on the way.
     const archive = (await execa('tar', ['-c', '-C', join(src, 'binlogs'), 'mysql-bin.000001'], { encoding: 'buffer' })).stdout;
     const wire: Buffer[] = [];

@@ -1,6 +1,6 @@
-import { V2_FAMILY } from '../../protocol/versions.js';
 import { VERSION } from '../../version.js';
 import type { Outcome, Session } from '../context.js';
+import { acceptedVersions } from '../header.js';
 import { sendStatus } from '../reply.js';
 
 // `status` (v2 only): who answers on this port, for `zrm-innobackupex doctor --host DB`. Says
@@ -9,7 +9,7 @@ import { sendStatus } from '../reply.js';
 export async function agentStatus(s: Session): Promise<Outcome> {
   if (s.protocol !== 'v2') return { ok: false, detail: "'status' is a v2 action" };
   const config = s.deps.config;
-  const protocols = [...V2_FAMILY.filter((v) => config.server.maxV2Version === '2.1' || !v.startsWith('2.1')), ...(config.server.acceptLegacy ? ['1.8b5_palomino'] : [])];
+  const protocols = acceptedVersions(config.server.acceptLegacy, config.server.maxV2Version);
   await sendStatus(s, true, [`version=${VERSION}`, `protocols=${protocols.join(',')}`, `tool=${config.backup.tool}`]);
   return { ok: true, detail: 'status' };
 }

@@ -38,6 +38,7 @@ test('status keeps the settings block and lists recent runs newest first, and th
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^backup tool: {5}/m);
     assert.match(r.out, /^redirect armed: {2}no$/m);
+    assert.match(r.out, /^client protocol: auto, compression off$/m);
     const table = r.out.slice(r.out.indexOf('recent runs'));
     assert.match(table, /recent runs \(4 of 4, newest first\)/);
     const rows = table.split('\n').filter((l) => /^ {2}\d{4}-/.test(l));
@@ -54,10 +55,12 @@ test('status --json: settings, recent runs, the latest per set and action, verif
     const r = await status(conf, ['--json']);
     assert.equal(r.code, 0, r.err);
     const doc = JSON.parse(r.out) as {
-      settings: { stateDir: string };
+      settings: { stateDir: string; clientCompression: string[]; serverCompression: boolean };
       history: { error: null; recent: Array<{ kind: string }>; latest: Array<{ set: string; action: string; lastRun: { ok: boolean }; lastSuccess: { bytes: number } | null }>; verified: Array<{ set: string }> };
     };
     assert.equal(doc.settings.stateDir, state);
+    assert.deepEqual(doc.settings.clientCompression, []);
+    assert.equal(doc.settings.serverCompression, true);
     assert.equal(doc.history.recent[0]?.kind, 'verify');
     const nightly = doc.history.latest.find((e) => e.set === 'nightly' && e.action === 'copy from');
     assert.equal(nightly?.lastRun.ok, false);

@@ -97,7 +97,7 @@ test('an empty payload: a valid compressed stream of nothing', async () => {
   assert.equal((await receive(readerOf(wire))).data.length, 0);
 });
 
-test('fault: a byte flipped in the compressed frames (hostile server) | IntegrityError, never the data', async () => {
+test('fault: compressed stream (2.2) with bytes flipped by a hostile server | v2 | IntegrityError (corrupt gzip, or a SHA-256 mismatch), never the data', async () => {
   const data = rows(20_000);
   const { wire } = await sendCompressed([data]);
   // Flip bytes well inside the deflate data (frame header is 4 bytes, gzip header 10).
@@ -112,7 +112,7 @@ test('fault: a byte flipped in the compressed frames (hostile server) | Integrit
   }
 });
 
-test('fault: a well-formed gzip stream of other bytes under the right trailer | IntegrityError (the check covers the decompressor)', async () => {
+test('fault: well-formed compressed stream (2.2) of other bytes under the right trailer | v2 | IntegrityError "SHA-256 of the received data ... differs" (the check covers the decompressor)', async () => {
   const data = rows(1000);
   const { trailer } = await sendCompressed([data]);
   const other = gzipSync(Buffer.concat([data.subarray(1), Buffer.from('x')]), { level: 1 });
@@ -122,7 +122,7 @@ test('fault: a well-formed gzip stream of other bytes under the right trailer | 
   await assert.rejects(receive(readerOf(forged)), /SHA-256 of the received data .* differs/);
 });
 
-test('fault: the compressed stream cut before its trailer | IntegrityError, naming the cut', async () => {
+test('fault: compressed stream (2.2) cut before its trailer | v2 | IntegrityError naming the cut', async () => {
   const data = rows(20_000);
   const { wire } = await sendCompressed([data]);
   await assert.rejects(receive(readerOf(wire.subarray(0, Math.floor(wire.length / 2)))), (err: unknown) => {
@@ -132,7 +132,7 @@ test('fault: the compressed stream cut before its trailer | IntegrityError, nami
   });
 });
 
-test('fault: the sender failed (ok:false trailer) | the sender\'s message, not a decompression error', async () => {
+test('fault: compressed stream (2.2) whose sender failed (ok:false trailer) | v2 | IntegrityError with the sender\'s message, not a decompression error', async () => {
   const { wire } = await sendCompressed([rows(100)], 'gzip:1', { ok: false, exitCode: 3, message: 'mariabackup: disk full' });
   await assert.rejects(receive(readerOf(wire)), (err: unknown) => {
     assert.ok(err instanceof IntegrityError);
@@ -141,7 +141,7 @@ test('fault: the sender failed (ok:false trailer) | the sender\'s message, not a
   });
 });
 
-test('fault: wireBytes in the trailer differs from the frames received | IntegrityError', async () => {
+test('fault: compressed stream (2.2): trailer wireBytes differs from the compressed frames received | v2 | IntegrityError "received N bytes on the wire but the sender sent M"', async () => {
   const { wire, trailer } = await sendCompressed([rows(100)]);
   const line = `${JSON.stringify(trailer)}\n`;
   const forgedLine = `${JSON.stringify({ ...trailer, wireBytes: (trailer.wireBytes ?? 0) + 1 })}\n`;

@@ -14,7 +14,7 @@ test('v2 status: OK, then a status block with our version, protocols and tool', 
     assert.ok(text.startsWith('OK\n'), text);
     const status = parseStatus(text.slice(3));
     assert.ok(status.ok);
-    assert.deepEqual(status.lines, [`version=${VERSION}`, 'protocols=2.1_zrm-innobackupex,2.0_zrm-innobackupex,1.8b5_palomino', 'tool=mariabackup']);
+    assert.deepEqual(status.lines, [`version=${VERSION}`, 'protocols=2.2_zrm-innobackupex,2.1_zrm-innobackupex,2.0_zrm-innobackupex,1.8b5_palomino', 'tool=mariabackup']);
   }));
 
 test('1.8b5 status: nothing on the wire', () =>
@@ -23,3 +23,10 @@ test('1.8b5 status: nothing on the wire', () =>
     assert.equal(r.status, 1);
     assert.equal(r.output.length, 0);
   }));
+
+test('v2 status with max_v2_version = 2.1 and no 1.8b5: exactly the versions this server answers', () =>
+  withServerEnv(async (env) => {
+    const r = await serve(env, [header(V2_VERSION, 'status', '', env.tmp)]);
+    const status = parseStatus(r.output.toString().slice(3));
+    assert.equal(status.lines[1], 'protocols=2.1_zrm-innobackupex,2.0_zrm-innobackupex');
+  }, '[server]\nmax_v2_version = 2.1\naccept_legacy = false\n'));
