@@ -30,7 +30,11 @@ const builtinsOnFirstUse = {
       // The names this Node's module exports; a name the code imports that is not among them
       // fails the build (esbuild: no matching export), never a plugin call.
       const names = Object.keys(requireHere(`node:${args.path}`)).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
-      const contents = `const m = require(${JSON.stringify(`node:${args.path}`)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+      // Each name is read by a call esbuild may drop (pure) when no module imports that name:
+      // destructuring them all would run Node's lazy getters (fs.ReadStream and fs.promises
+      // load the whole stream stack, net.BlockList, util.TextDecoder, ...) on every call.
+      const lines = names.map((k) => `export const ${k} = /* @__PURE__ */ pick(${JSON.stringify(k)});`);
+      const contents = `const m = require(${JSON.stringify(`node:${args.path}`)});\nconst pick = (k) => m[k];\nexport default m;\n${lines.join('\n')}\n`;
       return { contents, loader: 'js' };
     });
   },
