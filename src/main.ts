@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { ExitError } from './errors.js';
 import { isServerMode, main } from './cli.js';
+import { quietStdout } from './commands/io.js';
+import { pluginModeOf } from './commands/pluginNames.js';
 import { logCrash } from './server/crashLog.js';
 
 // Never process.exit() on a normal path: pending writes to the client's socket would be cut off.
@@ -15,8 +17,10 @@ if (serverMode) {
     logCrash(err);
     process.exit(1);
   });
-} else {
-  process.stdout.on('error', () => undefined);
+} else if (pluginModeOf(process.argv[1]) === undefined) {
+  // The CLI writes to process.stdout in many places. A plugin takes it through its CommandIo
+  // (quiet there too), and only when it writes through the stream: see writeOut.
+  quietStdout();
 }
 
 main(process.argv).then(

@@ -9,9 +9,11 @@ import { withTempDir } from '../helpers/tempDir.js';
 // ZRM starts a plugin about 16 times a backup: a snapshot call must load only what it uses. The
 // bundle the packages ship, started as inno-snapshot.pl; a preloaded script notes which of Node's
 // own modules were loaded by the time the process exits. The heavy dependencies show through
-// the built-ins they load: commander and execa child_process, winston zlib and tty.
+// the built-ins they load: commander and execa child_process, winston zlib and tty. Its stdout is
+// a pipe, as ZRM reads it: process.stdout would load net and stream (the answer is written to
+// fd 1 instead), and node:fs/promises loads readline and more.
 const BUNDLE = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'dist', 'app', 'zrm-innobackupex.mjs');
-const NOT_FOR_A_SNAPSHOT_CALL = ['child_process', 'zlib', 'tty', 'crypto', 'tls', 'http', 'https', 'worker_threads', 'v8'];
+const NOT_FOR_A_SNAPSHOT_CALL = ['child_process', 'zlib', 'tty', 'crypto', 'tls', 'http', 'https', 'worker_threads', 'v8', 'net', 'stream', 'fs/promises'];
 
 const RECORDER = `const seen = new Set(process.moduleLoadList);
 process.on('exit', () => {
