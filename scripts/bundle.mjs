@@ -41,13 +41,17 @@ const builtinsOnFirstUse = {
 };
 
 /**
- * The first line after an optional #!: the packaged launchers (packaging/launchers) find the
- * program's text after it, run that as a classic script with V8's code cache, and key the cache
- * by the SHA-256 written here (V8 itself checks only the length of the source).
+ * The file: an optional #! line, then a line that imports createRequire and carries the tag the
+ * packaged launcher (packaging/launchers/zrm-launcher) looks for, with the SHA-256 of the
+ * program (V8 itself checks only the length of the source it has cached code for), then the
+ * program: the bundle's code inside `(function (require) {'use strict'; ... })`, called with a
+ * require in the last line. The launcher compiles exactly that text (a slice of the file, so
+ * V8 gets it without a copy) as a classic script with V8's code cache; Node runs the file as
+ * the ES module it is. Both run the same function.
  */
 const BODY_TAG = '// zrm-bundle-body sha256=';
-const HASH_PLACEHOLDER = '0'.repeat(64);
-const BANNER = `import { createRequire as __zrmCreateRequire } from 'node:module'; const require = __zrmCreateRequire(import.meta.url); ${BODY_TAG}${HASH_PLACEHOLDER}`;
+const HEAD = `import { createRequire as __zrmCreateRequire } from 'node:module'; ${BODY_TAG}`;
+const CALL = '(__zrmCreateRequire(import.meta.url));\n';
 
 const outfile = new URL('../dist/app/zrm-innobackupex.mjs', import.meta.url).pathname;
 mkdirSync(new URL('../dist/app/', import.meta.url), { recursive: true });
@@ -63,26 +67,26 @@ const result = await build({
   // Less for V8 to parse on every plugin call; names are kept, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
-  // Bundled CommonJS dependencies (winston) and the built-ins above call require(); give them one.
-  banner: { js: BANNER },
   // scripts/package.sh builds the packages' bundle with their version (2.1.0-dev.… between releases).
   define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(process.env.ZRM_BUILD_VERSION || pkg.version) },
   legalComments: 'none',
   logLevel: 'warning',
 });
 
-const text = result.outputFiles[0].text;
-const bannerAt = text.indexOf(BANNER);
-const bodyAt = text.indexOf('\n', bannerAt) + 1;
-if (bannerAt < 0 || bodyAt === 0) throw new Error('bundle: the banner line is missing');
-const body = text.slice(bodyAt);
-// The launchers run the body as a script: an import() or import.meta left in it would fail
-// there, on a plugin call, instead of here.
-if (/\bimport\s*\(|\bimport\.meta\b/.test(body)) {
-  throw new Error('bundle: the program uses import() or import.meta below the banner; the launchers cannot run it as a script');
+let body = result.outputFiles[0].text;
+let hashbang = '';
+if (body.startsWith('#!')) {
+  hashbang = body.slice(0, body.indexOf('\n') + 1);
+  body = body.slice(hashbang.length);
 }
-// ... and as the body of a function: a top-level await, say, must fail the build too.
-new Script(`(function (require) {'use strict';\n${body}\n})`, { filename: outfile });
-const hash = createHash('sha256').update(body).digest('hex');
-writeFileSync(outfile, text.slice(0, bodyAt).replace(HASH_PLACEHOLDER, hash) + body);
+// The launcher runs the program as a script: an import() or import.meta left in it would fail
+// there, on a plugin call, instead of here; so would an import or export statement.
+if (/\bimport\s*\(|\bimport\.meta\b/.test(body)) {
+  throw new Error('bundle: the program uses import() or import.meta; the launcher cannot run it as a script');
+}
+const program = `(function (require) {'use strict';\n${body}\n})`;
+// ... and as the body of a function: a top-level await or an export, say, must fail the build.
+new Script(program, { filename: outfile });
+const hash = createHash('sha256').update(program).digest('hex');
+writeFileSync(outfile, `${hashbang}${HEAD}${hash}\n${program}${CALL}`);
 chmodSync(outfile, 0o755);

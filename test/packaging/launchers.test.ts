@@ -19,8 +19,9 @@ const NOBODY = 65534;
 
 /** A bundle as scripts/bundle.mjs writes it (the packaged one has no #! line). */
 function bundleText(body: string): string {
-  const hash = createHash('sha256').update(body).digest('hex');
-  return `import { createRequire as __zrmCreateRequire } from 'node:module'; const require = __zrmCreateRequire(import.meta.url); // zrm-bundle-body sha256=${hash}\n${body}`;
+  const program = `(function (require) {'use strict';\n${body}\n})`;
+  const hash = createHash('sha256').update(program).digest('hex');
+  return `import { createRequire as __zrmCreateRequire } from 'node:module'; // zrm-bundle-body sha256=${hash}\n${program}(__zrmCreateRequire(import.meta.url));\n`;
 }
 
 /** A program that says what it is, under which name it was started, and that it has require. */
@@ -197,5 +198,17 @@ test('a bundle without the build\'s tag is imported as the ES module it is', asy
     const s = await site(root);
     await writeFile(s.bundle, `import { basename } from 'node:path';\nprocess.stdout.write('module ran as ' + basename(process.argv[1]));\n`);
     assert.equal(await s.run(), 'module ran as inno-snapshot.pl');
+  });
+});
+
+test('a stack trace names the line of the bundle file, from the cache as when imported', async () => {
+  await withTempDir('launcher-', async (root) => {
+    const s = await site(root);
+    // Line 1 is the tag, line 2 opens the program: the body's first line is the file's third.
+    await writeFile(s.bundle, bundleText(`const at = new Error('here').stack.split('\\n')[1];\nprocess.stdout.write(at.slice(at.lastIndexOf('/') + 1));\n`));
+    const fromLauncher = [await s.run(), await s.run()];
+    const imported = await execa(process.execPath, [s.bundle], { env: {}, extendEnv: false });
+    assert.deepEqual(fromLauncher, ['zrm-innobackupex.mjs:3:12', 'zrm-innobackupex.mjs:3:12']);
+    assert.equal(imported.stdout, 'zrm-innobackupex.mjs:3:12');
   });
 });
