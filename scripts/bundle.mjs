@@ -1,6 +1,6 @@
-// Bundles the app into one ESM file with every dependency inside: what the packages ship.
-// One file on purpose: a socket server or copy plugin busy with a long backup while the package
-// is upgraded keeps all of its code (split chunks would be deleted under it).
+// Bundles each program into one ESM file with every dependency inside: what the packages ship.
+// One file a program on purpose: a socket server or copy plugin busy with a long backup while
+// the package is upgraded keeps all of its code (split chunks would be deleted under it).
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -47,46 +47,55 @@ const builtinsOnFirstUse = {
  * program: the bundle's code inside `(function (require) {'use strict'; ... })`, called with a
  * require in the last line. The launcher compiles exactly that text (a slice of the file, so
  * V8 gets it without a copy) as a classic script with V8's code cache; Node runs the file as
- * the ES module it is. Both run the same function.
+ * the ES module it is. Both run the same function. (A launcher of a version before this form
+ * looked for another tag: met in the middle of an upgrade, it imports the file as a module.)
  */
-const BODY_TAG = '// zrm-bundle-body sha256=';
-const HEAD = `import { createRequire as __zrmCreateRequire } from 'node:module'; ${BODY_TAG}`;
+const PROGRAM_TAG = '// zrm-program sha256=';
+const HEAD = `import { createRequire as __zrmCreateRequire } from 'node:module'; ${PROGRAM_TAG}`;
 const CALL = '(__zrmCreateRequire(import.meta.url));\n';
 
-const outfile = new URL('../dist/app/zrm-innobackupex.mjs', import.meta.url).pathname;
 mkdirSync(new URL('../dist/app/', import.meta.url), { recursive: true });
-const result = await build({
-  entryPoints: [new URL('../src/main.ts', import.meta.url).pathname],
-  outfile,
-  write: false,
-  bundle: true,
-  platform: 'node',
-  target: 'node18',
-  format: 'esm',
-  plugins: [builtinsOnFirstUse],
-  // Less for V8 to parse on every plugin call; names are kept, so stack traces still read.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // scripts/package.sh builds the packages' bundle with their version (2.1.0-dev.… between releases).
-  define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(process.env.ZRM_BUILD_VERSION || pkg.version) },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
 
-let body = result.outputFiles[0].text;
-let hashbang = '';
-if (body.startsWith('#!')) {
-  hashbang = body.slice(0, body.indexOf('\n') + 1);
-  body = body.slice(hashbang.length);
+/** Bundles the program `entry` (under src/) into dist/app/`name`, in the form above. */
+async function bundleProgram(entry, name) {
+  const outfile = new URL(`../dist/app/${name}`, import.meta.url).pathname;
+  const result = await build({
+    entryPoints: [new URL(`../src/${entry}`, import.meta.url).pathname],
+    outfile,
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'esm',
+    plugins: [builtinsOnFirstUse],
+    // Less for V8 to parse on every plugin call; names are kept, so stack traces still read.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // scripts/package.sh builds the packages' bundle with their version (2.1.0-dev.… between releases).
+    define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(process.env.ZRM_BUILD_VERSION || pkg.version) },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  let body = result.outputFiles[0].text;
+  let hashbang = '';
+  if (body.startsWith('#!')) {
+    hashbang = body.slice(0, body.indexOf('\n') + 1);
+    body = body.slice(hashbang.length);
+  }
+  // The launcher runs the program as a script: an import() or import.meta left in it would fail
+  // there, on a plugin call, instead of here; so would an import or export statement.
+  if (/\bimport\s*\(|\bimport\.meta\b/.test(body)) {
+    throw new Error(`bundle ${name}: the program uses import() or import.meta; the launcher cannot run it as a script`);
+  }
+  const program = `(function (require) {'use strict';\n${body}\n})`;
+  // ... and as the body of a function: a top-level await or an export, say, must fail the build.
+  new Script(program, { filename: outfile });
+  const hash = createHash('sha256').update(program).digest('hex');
+  writeFileSync(outfile, `${hashbang}${HEAD}${hash}\n${program}${CALL}`);
+  chmodSync(outfile, 0o755);
 }
-// The launcher runs the program as a script: an import() or import.meta left in it would fail
-// there, on a plugin call, instead of here; so would an import or export statement.
-if (/\bimport\s*\(|\bimport\.meta\b/.test(body)) {
-  throw new Error('bundle: the program uses import() or import.meta; the launcher cannot run it as a script');
-}
-const program = `(function (require) {'use strict';\n${body}\n})`;
-// ... and as the body of a function: a top-level await or an export, say, must fail the build.
-new Script(program, { filename: outfile });
-const hash = createHash('sha256').update(program).digest('hex');
-writeFileSync(outfile, `${hashbang}${HEAD}${hash}\n${program}${CALL}`);
-chmodSync(outfile, 0o755);
+
+// The whole program, and the plugins' own: the launcher runs the second when ZRM calls the
+// snapshot or copy plugin, less than half the code to load (src/pluginMain.ts).
+await bundleProgram('main.ts', 'zrm-innobackupex.mjs');
+await bundleProgram('pluginMain.ts', 'zrm-plugins.mjs');

@@ -12,7 +12,9 @@ import { withTempDir } from '../helpers/tempDir.js';
 // the built-ins they load: commander and execa child_process, winston zlib and tty. Its stdout is
 // a pipe, as ZRM reads it: process.stdout would load net and stream (the answer is written to
 // fd 1 instead), and node:fs/promises loads readline and more.
-const BUNDLE = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'dist', 'app', 'zrm-innobackupex.mjs');
+const APP = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'dist', 'app');
+const BUNDLE = join(APP, 'zrm-innobackupex.mjs');
+const PLUGINS_BUNDLE = join(APP, 'zrm-plugins.mjs');
 const NOT_FOR_A_SNAPSHOT_CALL = ['child_process', 'zlib', 'tty', 'crypto', 'tls', 'http', 'https', 'worker_threads', 'v8', 'net', 'stream', 'fs/promises'];
 
 const RECORDER = `const seen = new Set(process.moduleLoadList);
@@ -43,30 +45,38 @@ function checkCall(call: { stdout: string; loaded: string[]; log: string }): voi
   assert.deepEqual(heavy, [], `a get-vm-device-details call loaded ${heavy.join(', ')}`);
 }
 
-test('the bundle started as inno-snapshot.pl answers get-vm-device-details without loading the heavy modules', async () => {
-  await withTempDir('startup-', async (dir) => {
-    const plugin = join(dir, 'inno-snapshot.pl');
-    await symlink(BUNDLE, plugin);
-    checkCall(await snapshotCall(dir, plugin));
-  });
+test('each bundle started as inno-snapshot.pl answers get-vm-device-details without loading the heavy modules', async () => {
+  for (const bundle of [BUNDLE, PLUGINS_BUNDLE]) {
+    await withTempDir('startup-', async (dir) => {
+      const plugin = join(dir, 'inno-snapshot.pl');
+      await symlink(bundle, plugin);
+      checkCall(await snapshotCall(dir, plugin));
+    });
+  }
 });
 
 test('so does the packaged launcher, compiling the bundle and then from its code cache', async () => {
   await withTempDir('startup-', async (dir) => {
     const cacheParent = join(dir, 'var-cache');
     await mkdir(cacheParent, { mode: 0o755 });
-    const launcher = (await readFile(resolve(BUNDLE, '..', '..', '..', 'packaging', 'launchers', 'zrm-launcher'), 'utf8'))
-      .replace('/usr/lib/mysql-zrm-innobackupex/zrm-innobackupex.mjs', BUNDLE)
+    const launcher = (await readFile(resolve(APP, '..', '..', 'packaging', 'launchers', 'zrm-launcher'), 'utf8'))
+      .replace(`const LIB = '/usr/lib/mysql-zrm-innobackupex';`, `const LIB = ${JSON.stringify(APP)};`)
       .replace(`root: '/var/cache'`, `root: ${JSON.stringify(cacheParent)}`);
-    assert.ok(launcher.includes(BUNDLE) && launcher.includes(cacheParent), 'the launcher names the packaged bundle and the cache');
+    assert.ok(launcher.includes(JSON.stringify(APP)) && launcher.includes(cacheParent), 'the launcher names the packaged bundles and the cache');
     await mkdir(join(dir, 'plugins'));
     const plugin = join(dir, 'plugins', 'inno-snapshot.pl');
     await writeFile(plugin, launcher, { mode: 0o755 });
-    const cache = join(cacheParent, 'mysql-zrm-innobackupex', 'bundle.v8cache');
+    const cache = join(cacheParent, 'mysql-zrm-innobackupex', 'zrm-plugins.v8cache');
     checkCall(await snapshotCall(dir, plugin));
     const made = await stat(cache);
     await rm(join(dir, 'server.log'));
     checkCall(await snapshotCall(dir, plugin));
     assert.equal((await stat(cache)).mtimeMs, made.mtimeMs, 'the second call ran from the cache');
+    // A person's --help: commander's, from the whole program, as when the bundle is run itself.
+    const help = await execa(process.execPath, [plugin, '--help'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, extendEnv: false });
+    await symlink(BUNDLE, join(dir, 'inno-snapshot.pl'));
+    const direct = await execa(process.execPath, [join(dir, 'inno-snapshot.pl'), '--help'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, extendEnv: false });
+    assert.match(help.stdout, /^Usage: zrm-innobackupex snapshot /);
+    assert.equal(help.stdout, direct.stdout);
   });
 });
