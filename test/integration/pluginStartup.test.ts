@@ -80,3 +80,9 @@ test('so does the packaged launcher, compiling the bundle and then from its code
     assert.equal(help.stdout, direct.stdout);
   });
 });
+
+test('the plugins\' bundle under any other name says what it is for and exits 2', async () => {
+  const r = await execa(process.execPath, [PLUGINS_BUNDLE, '--version'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, extendEnv: false, reject: false });
+  assert.deepEqual([r.exitCode, r.stdout], [2, '']);
+  assert.match(r.stderr, /^zrm-innobackupex: this program runs only as inno-snapshot\.pl or socket-copy\.palomino\.pl, not as \S+zrm-plugins\.mjs$/);
+});
