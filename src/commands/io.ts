@@ -10,7 +10,7 @@ export interface CommandIo {
   /**
    * The file descriptor behind `stdout` when it is this process's own: writeOut() writes a
    * short answer to it at once instead of making process.stdout, whose first use (a pipe, as
-   * ZRM reads a plugin) loads net and the stream modules, a third of a snapshot plugin call.
+   * ZRM reads a plugin) loads net and the stream modules: ~6 ms of a ~40 ms snapshot call.
    */
   stdoutFd?: number;
 }
