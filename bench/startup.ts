@@ -85,7 +85,7 @@ export async function startupPlan(_cfg: BenchConfig, tmp: string): Promise<Plan>
   await runOnce([whole, ...snapshotArgs], env);
   return {
     group: 'startup',
-    what: `one plugin call, mean of ${CALLS} sequential calls (the bundle in dist/app; CPU s per call)`,
+    what: `one plugin call, mean of ${CALLS} sequential calls (the bundles in dist/app; CPU s per call)`,
     runs: [
       batch('node -e 0', ['-e', '0'], env),
       batch('inno-snapshot.pl --action get-vm-device-details', [launcher, ...snapshotArgs], env),
