@@ -1,6 +1,6 @@
-// Bundles the app into one ESM file with every dependency inside: what the packages ship.
-// One file on purpose: a socket server or copy plugin busy with a long backup while the package
-// is upgraded keeps all of its code (split chunks would be deleted under it).
+// Bundles each program into one ESM file with every dependency inside: what the packages ship.
+// One file a program on purpose: a socket server or copy plugin busy with a long backup while
+// the package is upgraded keeps all of its code (split chunks would be deleted under it).
 import { createHash } from 'node:crypto';
 import { chmodSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
@@ -30,55 +30,72 @@ const builtinsOnFirstUse = {
       // The names this Node's module exports; a name the code imports that is not among them
       // fails the build (esbuild: no matching export), never a plugin call.
       const names = Object.keys(requireHere(`node:${args.path}`)).filter((k) => k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
-      const contents = `const m = require(${JSON.stringify(`node:${args.path}`)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`;
+      // Each name is read by a call esbuild may drop (pure) when no module imports that name:
+      // destructuring them all would run Node's lazy getters (fs.ReadStream and fs.promises
+      // load the whole stream stack, net.BlockList, util.TextDecoder, ...) on every call.
+      const lines = names.map((k) => `export const ${k} = /* @__PURE__ */ pick(${JSON.stringify(k)});`);
+      const contents = `const m = require(${JSON.stringify(`node:${args.path}`)});\nconst pick = (k) => m[k];\nexport default m;\n${lines.join('\n')}\n`;
       return { contents, loader: 'js' };
     });
   },
 };
 
 /**
- * The first line after an optional #!: the packaged launchers (packaging/launchers) find the
- * program's text after it, run that as a classic script with V8's code cache, and key the cache
- * by the SHA-256 written here (V8 itself checks only the length of the source).
+ * The file: an optional #! line, then a line that imports createRequire and carries the tag the
+ * packaged launcher (packaging/launchers/zrm-launcher) looks for, with the SHA-256 of the
+ * program (V8 itself checks only the length of the source it has cached code for), then the
+ * program: the bundle's code inside `(function (require) {'use strict'; ... })`, called with a
+ * require in the last line. The launcher compiles exactly that text (a slice of the file, so
+ * V8 gets it without a copy) as a classic script with V8's code cache; Node runs the file as
+ * the ES module it is. Both run the same function. (A launcher of a version before this form
+ * looked for another tag: met in the middle of an upgrade, it imports the file as a module.)
  */
-const BODY_TAG = '// zrm-bundle-body sha256=';
-const HASH_PLACEHOLDER = '0'.repeat(64);
-const BANNER = `import { createRequire as __zrmCreateRequire } from 'node:module'; const require = __zrmCreateRequire(import.meta.url); ${BODY_TAG}${HASH_PLACEHOLDER}`;
+const PROGRAM_TAG = '// zrm-program sha256=';
+const HEAD = `import { createRequire as __zrmCreateRequire } from 'node:module'; ${PROGRAM_TAG}`;
+const CALL = '(__zrmCreateRequire(import.meta.url));\n';
 
-const outfile = new URL('../dist/app/zrm-innobackupex.mjs', import.meta.url).pathname;
 mkdirSync(new URL('../dist/app/', import.meta.url), { recursive: true });
-const result = await build({
-  entryPoints: [new URL('../src/main.ts', import.meta.url).pathname],
-  outfile,
-  write: false,
-  bundle: true,
-  platform: 'node',
-  target: 'node18',
-  format: 'esm',
-  plugins: [builtinsOnFirstUse],
-  // Less for V8 to parse on every plugin call; names are kept, so stack traces still read.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // Bundled CommonJS dependencies (winston) and the built-ins above call require(); give them one.
-  banner: { js: BANNER },
-  // scripts/package.sh builds the packages' bundle with their version (2.1.0-dev.… between releases).
-  define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(process.env.ZRM_BUILD_VERSION || pkg.version) },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
 
-const text = result.outputFiles[0].text;
-const bannerAt = text.indexOf(BANNER);
-const bodyAt = text.indexOf('\n', bannerAt) + 1;
-if (bannerAt < 0 || bodyAt === 0) throw new Error('bundle: the banner line is missing');
-const body = text.slice(bodyAt);
-// The launchers run the body as a script: an import() or import.meta left in it would fail
-// there, on a plugin call, instead of here.
-if (/\bimport\s*\(|\bimport\.meta\b/.test(body)) {
-  throw new Error('bundle: the program uses import() or import.meta below the banner; the launchers cannot run it as a script');
+/** Bundles the program `entry` (under src/) into dist/app/`name`, in the form above. */
+async function bundleProgram(entry, name) {
+  const outfile = new URL(`../dist/app/${name}`, import.meta.url).pathname;
+  const result = await build({
+    entryPoints: [new URL(`../src/${entry}`, import.meta.url).pathname],
+    outfile,
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'esm',
+    plugins: [builtinsOnFirstUse],
+    // Less for V8 to parse on every plugin call; names are kept, so stack traces still read.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    // scripts/package.sh builds the packages' bundle with their version (2.1.0-dev.… between releases).
+    define: { __ZRM_INNOBACKUPEX_VERSION__: JSON.stringify(process.env.ZRM_BUILD_VERSION || pkg.version) },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  let body = result.outputFiles[0].text;
+  let hashbang = '';
+  if (body.startsWith('#!')) {
+    hashbang = body.slice(0, body.indexOf('\n') + 1);
+    body = body.slice(hashbang.length);
+  }
+  // The launcher runs the program as a script: an import() or import.meta left in it would fail
+  // there, on a plugin call, instead of here; so would an import or export statement.
+  if (/\bimport\s*\(|\bimport\.meta\b/.test(body)) {
+    throw new Error(`bundle ${name}: the program uses import() or import.meta; the launcher cannot run it as a script`);
+  }
+  const program = `(function (require) {'use strict';\n${body}\n})`;
+  // ... and as the body of a function: a top-level await or an export, say, must fail the build.
+  new Script(program, { filename: outfile });
+  const hash = createHash('sha256').update(program).digest('hex');
+  writeFileSync(outfile, `${hashbang}${HEAD}${hash}\n${program}${CALL}`);
+  chmodSync(outfile, 0o755);
 }
-// ... and as the body of a function: a top-level await, say, must fail the build too.
-new Script(`(function (require) {'use strict';\n${body}\n})`, { filename: outfile });
-const hash = createHash('sha256').update(body).digest('hex');
-writeFileSync(outfile, text.slice(0, bodyAt).replace(HASH_PLACEHOLDER, hash) + body);
-chmodSync(outfile, 0o755);
+
+// The whole program, and the plugins' own: the launcher runs the second when ZRM calls the
+// snapshot or copy plugin, less than half the code to load (src/pluginMain.ts).
+await bundleProgram('main.ts', 'zrm-innobackupex.mjs');
+await bundleProgram('pluginMain.ts', 'zrm-plugins.mjs');

@@ -2,7 +2,7 @@
 # Builds the Debian and RPM packages (npm run package):
 #   dist/mysql-zrm-innobackupex_<version>_all.deb
 #   dist/mysql-zrm-innobackupex-<version>-1.noarch.rpm
-# from packaging/nfpm.yaml, after `npm run build` has made dist/app/zrm-innobackupex.mjs, and
+# from packaging/nfpm.yaml, after `npm run build` has made the bundles in dist/app/, and
 # prints their paths. <version> is the packages' own (a semver "-pre" becomes "~pre", which
 # sorts before the release in dpkg and rpm). Generated files are staged under build/package/.
 #
@@ -33,14 +33,17 @@ nfpm=${NFPM:-$(command -v nfpm || echo "$HOME/go/bin/nfpm")}
 if [ "${PKG_SKIP_BUILD:-0}" != 1 ]; then
   ZRM_BUILD_VERSION=$version npm run --silent build
 fi
-bundle=dist/app/zrm-innobackupex.mjs
-[ -s "$bundle" ] || die "$bundle is missing: npm run build"
+for bundle in dist/app/zrm-innobackupex.mjs dist/app/zrm-plugins.mjs; do
+  [ -s "$bundle" ] || die "$bundle is missing: npm run build"
+done
 
 stage=build/package
 rm -rf "$stage"
 mkdir -p "$stage" "$out"
-# The launcher reads the bundle and runs it (as a script with V8's code cache); no #! line.
-sed '1{/^#!/d}' "$bundle" >"$stage/zrm-innobackupex.mjs"
+# The launcher reads a bundle and runs its program (as a script with V8's code cache); no #! line.
+for bundle in zrm-innobackupex.mjs zrm-plugins.mjs; do
+  sed '1{/^#!/d}' "dist/app/$bundle" >"$stage/$bundle"
+done
 gzip -9n <packaging/man/zrm-innobackupex.1 >"$stage/zrm-innobackupex.1.gz"
 for doc in README.md CHANGELOG.md; do
   [ -f "$doc" ] || die "$doc is missing (the packages ship it under /usr/share/doc)"

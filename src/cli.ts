@@ -3,23 +3,20 @@ import type { Command } from 'commander';
 import { processIo, type CommandIo } from './commands/io.js';
 import { PLUGIN_HELP } from './commands/pluginHelp.js';
 import { pluginModeOf, type PluginMode } from './commands/pluginNames.js';
+import { reportFailure } from './commands/reportFailure.js';
 import { registerRestoreCommands } from './commands/restoreCli.js';
+import { runCallPlugin } from './commands/zrmPlugins.js';
 import { CHECK_HELP } from './commands/checkHelp.js';
-import { ExitCode, ExitError, errorMessage } from './errors.js';
+import { ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 
 const SUBCOMMAND: Record<PluginMode, string> = { snapshot: 'snapshot', 'socket-copy': 'socket-copy', 'socket-server': 'socket-server' };
 const CONFIG_HELP = 'settings file (default: $ZRM_INNOBACKUPEX_CONF or /etc/mysql-zrm/innobackupex.conf)';
 const HELP_ARGS = new Set(['--help', '-h']);
 
-// Each command is imported only when it runs: ZRM starts a plugin about 16 times a backup, and a
-// plugin should not pay for compiling and loading what another plugin (or commander) needs.
 async function runPlugin(mode: PluginMode, args: string[], configPath: string | undefined, io: CommandIo): Promise<number> {
-  switch (mode) {
-    case 'snapshot': return (await import('./commands/snapshot.js')).snapshotCommand(args, configPath, io);
-    case 'socket-copy': return (await import('./commands/socketCopy.js')).socketCopyCommand(args, configPath, io);
-    case 'socket-server': return (await import('./commands/socketServer.js')).socketServerCommand(configPath);
-  }
+  if (mode === 'socket-server') return (await import('./commands/socketServer.js')).socketServerCommand(configPath);
+  return runCallPlugin(mode, args, configPath, io);
 }
 
 /** `-c FILE`, `--config FILE` or `--config=FILE` in front of a plugin's own arguments. */
@@ -180,15 +177,6 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
   try {
     return await dispatch(argv, io);
   } catch (err) {
-    if (!isServerMode(argv)) {
-      const lines = errorMessage(err).split('\n').map((l) => `zrm-innobackupex: ${l}\n`);
-      io.stderr.write(lines.join(''));
-    }
-    return err instanceof ExitError ? err.exitCode : ExitCode.failure;
+    return reportFailure(err, argv, io);
   }
-}
-
-/** True when this process serves a connection: then stdout and stderr belong to the client. */
-export function isServerMode(argv: string[]): boolean {
-  return pluginModeOf(argv[1]) === 'socket-server' || argv.slice(2).includes('socket-server');
 }

@@ -1,30 +1,6 @@
 #!/usr/bin/env node
-import { ExitError } from './errors.js';
-import { isServerMode, main } from './cli.js';
-import { logCrash } from './server/crashLog.js';
+import { main } from './cli.js';
+import { startProgram } from './startProgram.js';
 
-// Never process.exit() on a normal path: pending writes to the client's socket would be cut off.
-// The exit status is set and Node exits once the socket and the log files are flushed.
-const serverMode = isServerMode(process.argv);
-if (serverMode) {
-  // Under xinetd stderr is the client's socket: no Node warning may ever reach it.
-  process.removeAllListeners('warning');
-  process.on('warning', () => undefined);
-  // Log it, then end: after an uncaught exception nothing the process holds can be trusted.
-  process.on('uncaughtException', (err) => {
-    logCrash(err);
-    process.exit(1);
-  });
-} else {
-  process.stdout.on('error', () => undefined);
-}
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.exitCode = err instanceof ExitError ? err.exitCode : 1;
-    if (!serverMode) process.stderr.write(`zrm-innobackupex: ${err instanceof Error ? err.message : String(err)}\n`);
-  },
-);
+// The whole program: the CLI and the three plugins (by the file name it was started as).
+startProgram((argv) => main(argv));

@@ -2,7 +2,7 @@
 //   changelog.gz               Debian changelog of this version (native package: changelog.gz)
 //   changelog.yml              the same entry for nfpm's RPM %changelog (chglog format)
 //   third-party-licenses.txt.gz  name, version, license and notice of every npm package
-//                              bundled into zrm-innobackupex.mjs (production dependencies)
+//                              bundled into zrm-innobackupex.mjs and zrm-plugins.mjs (production dependencies)
 // The entry's lines are the bullets of the version's section in CHANGELOG.md, if it has one.
 // Usage: node stage-docs.mjs STAGE_DIR   (environment: PKG_VERSION, PKG_MAINTAINER, PKG_DATE
 // in seconds since the epoch). Node built-ins only: it runs before anything is installed.
@@ -84,7 +84,7 @@ export function thirdPartyNotices(repo) {
     );
   }
   if (parts.length === 0) throw new Error('stage-docs: no production dependency found in package-lock.json');
-  const head = `Third-party software bundled in /usr/lib/${NAME}/zrm-innobackupex.mjs\n` +
+  const head = `Third-party software bundled in /usr/lib/${NAME}/zrm-innobackupex.mjs and zrm-plugins.mjs\n` +
     `(the npm packages ${NAME} runs with, as installed when the package was built)\n`;
   return `${head}\n${'='.repeat(79)}\n\n${parts.join(`\n\n${'='.repeat(79)}\n\n`)}\n`;
 }

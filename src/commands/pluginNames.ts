@@ -12,3 +12,8 @@ const PLUGIN_FILES: Record<string, PluginMode> = {
 export function pluginModeOf(scriptPath: string | undefined): PluginMode | undefined {
   return scriptPath ? PLUGIN_FILES[basename(scriptPath)] : undefined;
 }
+
+/** True when this process serves a connection: then stdout and stderr belong to the client. */
+export function isServerMode(argv: string[]): boolean {
+  return pluginModeOf(argv[1]) === 'socket-server' || argv.slice(2).includes('socket-server');
+}

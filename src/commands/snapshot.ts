@@ -3,7 +3,7 @@ import { withUsableStateDir } from '../config/stateDirFallback.js';
 import { ExitCode, ExitError, errorMessage } from '../errors.js';
 import { createPlainLogger } from '../logging/plainLogger.js';
 import { writeAll } from '../protocol/io.js';
-import { runSnapshotPlugin } from '../snapshot/index.js';
+import { runSnapshotPlugin } from '../snapshot/runSnapshotPlugin.js';
 import { parseSnapshotArgs } from '../snapshot/args.js';
 import { processIo, type CommandIo } from './io.js';
 
@@ -21,7 +21,19 @@ export async function snapshotCommand(argv: string[], configPath?: string, io: C
       await writeAll(io.stderr, `inno-snapshot: ${errorMessage(err)}\n`);
       return ExitCode.usage;
     }
-    return await runSnapshotPlugin(argv, { env: io.env, config, logger, stdout: io.stdout, stderr: io.stderr });
+    // Getters: the process's streams are made only if this call writes through them.
+    return await runSnapshotPlugin(argv, {
+      env: io.env,
+      config,
+      logger,
+      get stdout() {
+        return io.stdout;
+      },
+      get stderr() {
+        return io.stderr;
+      },
+      ...(io.stdoutFd === undefined ? {} : { stdoutFd: io.stdoutFd }),
+    });
   } finally {
     await logger.flush();
   }

@@ -1,43 +1,16 @@
-import { stat } from 'node:fs/promises';
-import { ExitError, errorMessage } from '../errors.js';
+import { ExitError } from '../errors.js';
 import { addSecret } from '../logging/api.js';
 import type { PluginContext } from '../process/pluginContext.js';
-import type { SnapshotArgs } from './args.js';
-import { writeAll } from '../protocol/io.js';
+import type { SnapshotAction } from './args.js';
 import { armState, disarmState, ensureStateDir } from './state.js';
 import { releaseRunLock, requireRunLock, takeRunLock } from './runLock.js';
 import { ANONYMOUS_RUN, describeRun, runKeyFrom, type RunKey } from './runKey.js';
 import { requireZrmConf } from './zrmConfFile.js';
 
-// The five actions on the database host. Nothing is snapshotted: the plugin only arms and disarms
-// the state the socket server reads. No sleeps: ZRM runs create-snapshot while it holds
+// The four actions on the database host that take, arm, disarm and release its state
+// (get-vm-device-details is deviceDetails.ts). Nothing is snapshotted: the plugin only arms and
+// disarms the state the socket server reads. No sleeps: ZRM runs create-snapshot while it holds
 // FLUSH TABLES WITH READ LOCK, so every second here stalls the database's writes.
-
-/**
- * The mount point ZRM is told: the old plugin's value, exactly. It is only a label to ZRM (it
- * passes it back as --directory, which we ignore); our credentials live in the state directory.
- * Saying what ZRM always heard keeps whatever ZRM does with it (on either host) unchanged.
- */
-const REPORTED_MOUNT_POINT = '/tmp/zrm-innosnap';
-
-/** Pretends D is on a volume. */
-async function getVmDeviceDetails(directory: string, ctx: PluginContext): Promise<void> {
-  let st;
-  try {
-    st = await stat(directory);
-  } catch (err) {
-    throw new ExitError(`cannot stat directory ${directory}: ${errorMessage(err)}`, undefined, { cause: err });
-  }
-  await writeAll(
-    ctx.stdout,
-    'device=/dev/null\n' +
-      'snapshot-device=/dev/null\n' +
-      'device-mount-point=null\n' +
-      'filesystem-type=null\n' +
-      `relative-copy-dir=;${st.mode};${st.uid};${st.gid}\n` +
-      `snapshot-mount-point=${REPORTED_MOUNT_POINT}\n`,
-  );
-}
 
 async function mount(ctx: PluginContext, run: RunKey): Promise<void> {
   const conf = await requireZrmConf(ctx.env, 'read the database credentials');
@@ -58,12 +31,12 @@ async function runOf(ctx: PluginContext): Promise<RunKey> {
   return runKeyFrom(await requireZrmConf(ctx.env, 'read the backup set'));
 }
 
-export async function runLocalAction(args: SnapshotArgs, ctx: PluginContext): Promise<void> {
+type StateAction = Exclude<SnapshotAction, 'get-vm-device-details'>;
+
+export async function runStateAction(action: StateAction, ctx: PluginContext): Promise<void> {
   const dir = ctx.config.state.dir;
   const { logger } = ctx;
-  switch (args.action) {
-    case 'get-vm-device-details':
-      return getVmDeviceDetails(args.options.get('directory') ?? '', ctx);
+  switch (action) {
     case 'create-snapshot': {
       const run = await runOf(ctx);
       await ensureStateDir(dir, logger);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
@@ -13,14 +13,15 @@ import { withTempDir } from '../helpers/tempDir.js';
 const LAUNCHER = new URL('../../../packaging/launchers/zrm-launcher', import.meta.url);
 const NFPM = new URL('../../../packaging/nfpm.yaml', import.meta.url);
 const INSTALLED = ['/usr/bin/zrm-innobackupex', ...['inno-snapshot.pl', 'socket-copy.palomino.pl', 'socket-server.palomino.pl'].map((n) => `/usr/share/mysql-zrm/plugins/${n}`)];
-const BUNDLE = '/usr/lib/mysql-zrm-innobackupex/zrm-innobackupex.mjs';
-const CACHE_FILE = 'bundle.v8cache';
+const LIB = '/usr/lib/mysql-zrm-innobackupex';
+const CACHE_FILE = 'zrm-plugins.v8cache';
 const NOBODY = 65534;
 
 /** A bundle as scripts/bundle.mjs writes it (the packaged one has no #! line). */
 function bundleText(body: string): string {
-  const hash = createHash('sha256').update(body).digest('hex');
-  return `import { createRequire as __zrmCreateRequire } from 'node:module'; const require = __zrmCreateRequire(import.meta.url); // zrm-bundle-body sha256=${hash}\n${body}`;
+  const program = `(function (require) {'use strict';\n${body}\n})`;
+  const hash = createHash('sha256').update(program).digest('hex');
+  return `import { createRequire as __zrmCreateRequire } from 'node:module'; // zrm-program sha256=${hash}\n${program}(__zrmCreateRequire(import.meta.url));\n`;
 }
 
 /** A program that says what it is, under which name it was started, and that it has require. */
@@ -32,33 +33,40 @@ interface Site {
   root: string;
   cacheParent: string;
   stateDir: string;
+  /** The plugins' bundle, which inno-snapshot.pl runs (its program says 'program'). */
   bundle: string;
-  /** Runs the launcher as inno-snapshot.pl; resolves to what the program printed. */
-  run: (opts?: { uid?: number }) => Promise<string>;
+  /** The whole program's (its program says 'whole'). */
+  whole: string;
+  /** Runs the launcher as `name` (inno-snapshot.pl); resolves to what the program printed. */
+  run: (opts?: { uid?: number; name?: string; args?: string[] }) => Promise<string>;
 }
 
-/** The launcher with its paths pointing into `root`, and a stand-in bundle. */
+/** The launcher with its paths pointing into `root`, and stand-in bundles there. */
 async function site(root: string): Promise<Site> {
   await chmod(root, 0o755);
   const cacheParent = join(root, 'var-cache');
   const stateDir = join(root, 'state');
   await mkdir(cacheParent, { mode: 0o755 });
-  const bundle = join(root, 'zrm-innobackupex.mjs');
+  const bundle = join(root, 'zrm-plugins.mjs');
   await writeFile(bundle, bundleText(program('program')));
+  const whole = join(root, 'zrm-innobackupex.mjs');
+  await writeFile(whole, bundleText(program('whole')));
   const text = (await readFile(LAUNCHER, 'utf8'))
     .replace(`root: '/var/cache'`, `root: ${JSON.stringify(cacheParent)}`)
     .replace(`user: '/var/lib/mysql-zrm-innobackupex'`, `user: ${JSON.stringify(stateDir)}`)
-    .replace(BUNDLE, bundle);
-  assert.ok(text.includes(cacheParent) && text.includes(stateDir) && text.includes(bundle), 'the launcher names its paths');
-  const launcher = join(root, 'inno-snapshot.pl');
-  await writeFile(launcher, text, { mode: 0o755 });
+    .replace(`const LIB = '${LIB}';`, `const LIB = ${JSON.stringify(root)};`);
+  assert.ok(text.includes(cacheParent) && text.includes(stateDir) && text.includes(JSON.stringify(root)), 'the launcher names its paths');
+  await mkdir(join(root, 'bin'));
   return {
     root,
     cacheParent,
     stateDir,
     bundle,
-    run: async ({ uid = 0 } = {}) => {
-      const r = await execa(process.execPath, [launcher], { env: {}, extendEnv: false, uid, gid: uid });
+    whole,
+    run: async ({ uid = 0, name = 'inno-snapshot.pl', args = [] } = {}) => {
+      const launcher = join(root, 'bin', name);
+      await writeFile(launcher, text, { mode: 0o755 });
+      const r = await execa(process.execPath, [launcher, ...args], { env: {}, extendEnv: false, uid, gid: uid });
       assert.equal(r.stderr, '');
       return r.stdout;
     },
@@ -84,7 +92,7 @@ test('one launcher file is installed under the four names', async () => {
   }
   const text = await readFile(LAUNCHER, 'utf8');
   assert.ok(text.startsWith('#!/usr/bin/node\n'));
-  assert.ok(text.includes(`const BUNDLE = '${BUNDLE}';`));
+  assert.ok(text.includes(`const LIB = '${LIB}';`));
 });
 
 test('as root the cache is a private directory under /var/cache, made on first use and then used', async () => {
@@ -197,5 +205,46 @@ test('a bundle without the build\'s tag is imported as the ES module it is', asy
     const s = await site(root);
     await writeFile(s.bundle, `import { basename } from 'node:path';\nprocess.stdout.write('module ran as ' + basename(process.argv[1]));\n`);
     assert.equal(await s.run(), 'module ran as inno-snapshot.pl');
+  });
+});
+
+test('a stack trace names the line of the bundle file, from the cache as when imported', async () => {
+  await withTempDir('launcher-', async (root) => {
+    const s = await site(root);
+    // Line 1 is the tag, line 2 opens the program: the body's first line is the file's third.
+    await writeFile(s.bundle, bundleText(`const at = new Error('here').stack.split('\\n')[1];\nprocess.stdout.write(at.slice(at.lastIndexOf('/') + 1));\n`));
+    const fromLauncher = [await s.run(), await s.run()];
+    const imported = await execa(process.execPath, [s.bundle], { env: {}, extendEnv: false });
+    assert.deepEqual(fromLauncher, ['zrm-plugins.mjs:3:12', 'zrm-plugins.mjs:3:12']);
+    assert.equal(imported.stdout, 'zrm-plugins.mjs:3:12');
+  });
+});
+
+test('ZRM\'s snapshot and copy calls run the plugins\' program; the CLI, the socket server and a --help the whole one', async () => {
+  await withTempDir('launcher-', async (root) => {
+    const s = await site(root);
+    const caches = ['zrm-innobackupex.v8cache', 'zrm-plugins.v8cache'].map((f) => join(rootCache(s), f));
+    let made: string[] = [];
+    for (const round of ['makes', 'uses']) {
+      assert.equal(await s.run({ name: 'inno-snapshot.pl', args: ['--action', 'get-vm-device-details'] }), 'program ran as inno-snapshot.pl', round);
+      assert.equal(await s.run({ name: 'socket-copy.palomino.pl' }), 'program ran as socket-copy.palomino.pl', round);
+      assert.equal(await s.run({ name: 'socket-server.palomino.pl' }), 'whole ran as socket-server.palomino.pl', round);
+      assert.equal(await s.run({ name: 'zrm-innobackupex', args: ['snapshot'] }), 'whole ran as zrm-innobackupex', round);
+      assert.equal(await s.run({ name: 'inno-snapshot.pl', args: ['--help'] }), 'whole ran as inno-snapshot.pl', round);
+      assert.equal(await s.run({ name: 'socket-copy.palomino.pl', args: ['-h'] }), 'whole ran as socket-copy.palomino.pl', round);
+      // Each program its own cache: neither replaces the other's on every call.
+      assert.deepEqual((await cacheFiles(rootCache(s))).sort(), ['zrm-innobackupex.v8cache', 'zrm-plugins.v8cache'], round);
+      const now = await Promise.all(caches.map(identity));
+      if (round === 'uses') assert.deepEqual(now, made, 'both caches were used, not made again');
+      made = now;
+    }
+  });
+});
+
+test('without the plugins\' bundle (an upgrade half done) a plugin call runs the whole program', async () => {
+  await withTempDir('launcher-', async (root) => {
+    const s = await site(root);
+    await rm(s.bundle);
+    assert.equal(await s.run({ name: 'inno-snapshot.pl' }), 'whole ran as inno-snapshot.pl');
   });
 });
