@@ -75,7 +75,7 @@ export async function ourCopy(
 }
 
 /** Each run copies into a fresh directory; the copy is checked, outside the timing, then removed. */
-function checkedRun(name: string, dest: string, file: string, sha256: string, copy: () => Promise<Row>): Run {
+export function checkedRun(name: string, dest: string, file: string, sha256: string, copy: () => Promise<Row>): Run {
   return {
     name,
     run: async () => {
@@ -95,8 +95,7 @@ export async function e2ePlan(cfg: BenchConfig, tmp: string): Promise<Plan> {
   const srcDir = join(tmp, 'e2e-src');
   await mkdir(srcDir);
   const file = join(srcDir, 'bench.dat');
-  await writeDataFile(file, cfg.bytes);
-  const sha256 = await fileSha256(file);
+  const sha256 = await writeDataFile(file, cfg.bytes);
   const dest = (n: string): string => join(tmp, `e2e-dest-${n}`);
   return {
     group: 'e2e',

@@ -11,6 +11,7 @@ import { hasGnuTime, runWorker } from './measure.js';
 import { hotpathPlan } from './hotpath.js';
 import { formatTable, writeResults, type Group } from './report.js';
 import { runRounds, type Plan } from './rounds.js';
+import { rssPlan } from './rss.js';
 import { startupPlan } from './startup.js';
 import { wirePlan } from './wire.js';
 import { xbstreamPlan } from './xbstream.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       ['e2e', () => e2ePlan(cfg, tmp)],
       ['hotpath', () => hotpathPlan(cfg, tmp)],
       ['startup', () => startupPlan(cfg, tmp)],
+      ['rss', () => rssPlan(cfg, tmp)],
     ];
     for (const [name, prepare] of plans) {
       if (!cfg.groups.has(name)) continue;
