@@ -12,6 +12,8 @@ export interface BenchConfig {
   dbBytes: number;
   /** Stream sizes of the rss group, MiB: its peak RSS must be the same at each. */
   rssSizesMiB: number[];
+  /** Node flags of extra rss rows (at the first size): what starting node with them would buy. */
+  rssNodeFlags: string[];
   /** Groups to run: wire, xbstream, e2e, hotpath, startup, rss. */
   groups: Set<string>;
   /** Times each run is repeated; the median wall time is reported. */
@@ -55,6 +57,7 @@ export function benchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     xbFiles: Math.round(positiveNumber(env, 'BENCH_XB_FILES', 4)),
     dbBytes: Math.round(positiveNumber(env, 'BENCH_DB_MB', 1024) * 1024 * 1024),
     rssSizesMiB: sizeList(env, 'BENCH_RSS_SIZES', [1024, 4096]),
+    rssNodeFlags: (env.BENCH_RSS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
     groups: new Set(groups),
     repeat: Math.round(positiveNumber(env, 'BENCH_REPEAT', 3)),
     tmpBase: env.BENCH_TMPDIR,

@@ -55,15 +55,18 @@ async function writeSettings(root: string, protocol: ClientProtocol, port: numbe
   return { ...process.env, NODE_OPTIONS: '', ZRM_INNOBACKUPEX_CONF: conf, ZRM_CONF: zrmConf };
 }
 
-/** The bundle as socket-server on the accepted connection, then as socket-copy pulling `file`. */
-async function bundledCopy(protocol: ClientProtocol, file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
+/**
+ * The bundle as socket-server on the accepted connection, then as socket-copy pulling `file`;
+ * both started by `node NODEFLAGS... bundle`.
+ */
+async function bundledCopy(name: string, protocol: ClientProtocol, nodeFlags: readonly string[], file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
   await mkdir(dest);
   const { port, accepted } = await listenForChild();
   const env = await writeSettings(tmp, protocol, port);
   const serverRun = accepted.then(async (socket) => {
     try {
       // The child gets the connection's descriptor (dup'd by spawn); ours is closed right away.
-      const running = runTool(process.execPath, [BUNDLE, 'socket-server'], join(tmp, 'rss-server.time'), { env, stdin: socket, stdout: socket, stderr: 'pipe' });
+      const running = runTool(process.execPath, [...nodeFlags, BUNDLE, 'socket-server'], join(tmp, 'rss-server.time'), { env, stdin: socket, stdout: socket, stderr: 'pipe' });
       socket.destroy();
       return await running;
     } catch (err) {
@@ -75,7 +78,7 @@ async function bundledCopy(protocol: ClientProtocol, file: string, dest: string,
   const argv = ['socket-copy', '--source-host', '127.0.0.1', '--source-file', file, '--destination-host', 'localhost', '--destination-directory', dest];
   let client;
   try {
-    client = await runTool(process.execPath, [BUNDLE, ...argv], join(tmp, 'rss-client.time'), { env, stdin: 'ignore' });
+    client = await runTool(process.execPath, [...nodeFlags, BUNDLE, ...argv], join(tmp, 'rss-client.time'), { env, stdin: 'ignore' });
   } catch (err) {
     // The server ends with the connection; wait for it so no process outlives the row.
     await serverRun.catch(() => undefined);
@@ -84,7 +87,7 @@ async function bundledCopy(protocol: ClientProtocol, file: string, dest: string,
   const wallMs = performance.now() - started;
   const server = await serverRun;
   return {
-    name: `${PROTOCOL_NAME[protocol]}, ${(bytes / MiB).toFixed(0)} MiB`,
+    name,
     wallMs,
     bytes,
     rssKiB: Math.max(server.rssKiB ?? 0, client.rssKiB ?? 0),
@@ -116,12 +119,18 @@ export async function rssPlan(cfg: BenchConfig, tmp: string): Promise<Plan> {
   const srcDir = join(tmp, 'rss-src');
   await mkdir(srcDir);
   const runs: Run[] = [];
-  for (const bytes of sizes) {
+  const copyRun = (protocol: ClientProtocol, nodeFlags: readonly string[], file: string, sha256: string, bytes: number): Run => {
+    const name = `${PROTOCOL_NAME[protocol]}, ${(bytes / MiB).toFixed(0)} MiB${nodeFlags.length > 0 ? `, node ${nodeFlags.join(' ')}` : ''}`;
+    const dest = join(tmp, `rss-dest-${runs.length}`);
+    return checkedRun(name, dest, file, sha256, () => bundledCopy(name, protocol, nodeFlags, file, dest, tmp, bytes));
+  };
+  for (const [i, bytes] of sizes.entries()) {
     const file = join(srcDir, `rss-${bytes / MiB}.dat`);
     const sha256 = await writeDataFile(file, bytes);
-    for (const protocol of ['v2', 'legacy'] as const) {
-      const dest = join(tmp, `rss-dest-${protocol}-${bytes / MiB}`);
-      runs.push(checkedRun(`${PROTOCOL_NAME[protocol]}, ${(bytes / MiB).toFixed(0)} MiB`, dest, file, sha256, () => bundledCopy(protocol, file, dest, tmp, bytes)));
+    for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, [], file, sha256, bytes));
+    // What a launcher flag would buy (BENCH_RSS_NODE_FLAGS), at the first size only.
+    if (i === 0 && cfg.rssNodeFlags.length > 0) {
+      for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, cfg.rssNodeFlags, file, sha256, bytes));
     }
   }
   return {
