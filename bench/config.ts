@@ -10,7 +10,11 @@ export interface BenchConfig {
   xbFiles: number;
   /** Bytes of InnoDB data in the throwaway MariaDB of the hotpath group. */
   dbBytes: number;
-  /** Groups to run: wire, xbstream, e2e, hotpath, startup. */
+  /** Stream sizes of the rss group, MiB: its peak RSS must be the same at each. */
+  rssSizesMiB: number[];
+  /** Node flags of extra rss rows (at the first size): what starting node with them would buy. */
+  rssNodeFlags: string[];
+  /** Groups to run: wire, xbstream, e2e, hotpath, startup, rss, compression. */
   groups: Set<string>;
   /** Times each run is repeated; the median wall time is reported. */
   repeat: number;
@@ -18,7 +22,7 @@ export interface BenchConfig {
   tmpBase: string | undefined;
 }
 
-export const ALL_GROUPS = ['wire', 'xbstream', 'e2e', 'hotpath', 'startup', 'compression'] as const;
+export const ALL_GROUPS = ['wire', 'xbstream', 'e2e', 'hotpath', 'startup', 'rss', 'compression'] as const;
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, def: number): number {
   const text = env[name];
@@ -26,6 +30,14 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, def: number): numb
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got '${text}'`);
   return n;
+}
+
+function sizeList(env: NodeJS.ProcessEnv, name: string, def: number[]): number[] {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return def;
+  const sizes = text.split(',').map((t) => Number(t.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`${name} must be MiB sizes separated by commas (e.g. 1024,4096), got '${text}'`);
+  return sizes;
 }
 
 export function benchConfig(env: NodeJS.ProcessEnv): BenchConfig {
@@ -44,6 +56,8 @@ export function benchConfig(env: NodeJS.ProcessEnv): BenchConfig {
     writeBytes: Math.round(positiveNumber(env, 'BENCH_WRITE_KB', 64) * 1024),
     xbFiles: Math.round(positiveNumber(env, 'BENCH_XB_FILES', 4)),
     dbBytes: Math.round(positiveNumber(env, 'BENCH_DB_MB', 1024) * 1024 * 1024),
+    rssSizesMiB: sizeList(env, 'BENCH_RSS_SIZES', [1024, 4096]),
+    rssNodeFlags: (env.BENCH_RSS_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''),
     groups: new Set(groups),
     repeat: Math.round(positiveNumber(env, 'BENCH_REPEAT', 3)),
     tmpBase: env.BENCH_TMPDIR,

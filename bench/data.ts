@@ -26,14 +26,19 @@ export function* dataChunks(total: number, size: number): Generator<Buffer> {
   }
 }
 
-/** Writes `total` bytes of data to a new file. */
-export async function writeDataFile(path: string, total: number): Promise<void> {
+/** Writes `total` bytes of data to a new file; returns their SHA-256, to check copies against. */
+export async function writeDataFile(path: string, total: number): Promise<string> {
+  const hash = createHash('sha256');
   const fh = await open(path, 'wx', 0o600);
   try {
-    for (const chunk of dataChunks(total, BLOCK_BYTES)) await fh.write(chunk);
+    for (const chunk of dataChunks(total, BLOCK_BYTES)) {
+      hash.update(chunk);
+      await fh.write(chunk);
+    }
   } finally {
     await fh.close();
   }
+  return hash.digest('hex');
 }
 
 /** SHA-256 of a file, to check a copy outside the timed part. */

@@ -96,8 +96,7 @@ export async function e2ePlan(cfg: BenchConfig, tmp: string): Promise<Plan> {
   const srcDir = join(tmp, 'e2e-src');
   await mkdir(srcDir);
   const file = join(srcDir, 'bench.dat');
-  await writeDataFile(file, cfg.bytes);
-  const sha256 = await fileSha256(file);
+  const sha256 = await writeDataFile(file, cfg.bytes);
   const dest = (n: string): string => join(tmp, `e2e-dest-${n}`);
   return {
     group: 'e2e',

@@ -12,6 +12,7 @@ import { hasGnuTime, runWorker } from './measure.js';
 import { hotpathPlan } from './hotpath.js';
 import { formatTable, writeResults, type Group } from './report.js';
 import { runRounds, type Plan } from './rounds.js';
+import { rssPlan } from './rss.js';
 import { startupPlan } from './startup.js';
 import { wirePlan } from './wire.js';
 import { xbstreamPlan } from './xbstream.js';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       ['e2e', () => e2ePlan(cfg, tmp)],
       ['hotpath', () => hotpathPlan(cfg, tmp)],
       ['startup', () => startupPlan(cfg, tmp)],
+      ['rss', () => rssPlan(cfg, tmp)],
       ...compressionPlans.map((data): [string, () => Promise<Plan>] => ['compression', () => compressionPlan(cfg, tmp, data)]),
     ];
     for (const [name, prepare] of plans) {

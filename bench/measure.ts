@@ -60,23 +60,25 @@ export const hasGnuTime = existsSync(GNU_TIME);
 export interface ToolRun {
   /** Peak RSS of the tool, KiB; null without GNU time. */
   rssKiB: number | null;
+  /** CPU seconds (user + system) of the tool; null without GNU time. */
+  cpuS: number | null;
 }
 
 /**
- * Runs a real tool (argv array, no shell) and reports its peak RSS. `rssFile` is a scratch
- * path for GNU time's report.
+ * Runs a real tool (argv array, no shell) and reports its peak RSS and CPU time. `rssFile` is a
+ * scratch path for GNU time's report.
  */
 export async function runTool(file: string, args: readonly string[], rssFile: string, opts: Options = {}): Promise<ToolRun> {
   if (!hasGnuTime) {
     await execa(file, args, opts);
-    return { rssKiB: null };
+    return { rssKiB: null, cpuS: null };
   }
-  await execa(GNU_TIME, ['-f', '%M', '-o', rssFile, file, ...args], opts);
+  await execa(GNU_TIME, ['-f', '%M %U %S', '-o', rssFile, file, ...args], opts);
   const text = (await readFile(rssFile, 'utf8')).trim().split('\n').pop() ?? '';
   await rm(rssFile, { force: true });
-  const kib = Number(text);
-  if (!Number.isFinite(kib)) throw new Error(`GNU time wrote '${text}' for ${file}`);
-  return { rssKiB: kib };
+  const [kib, user, sys] = text.split(' ').map(Number);
+  if (kib === undefined || !Number.isFinite(kib)) throw new Error(`GNU time wrote '${text}' for ${file}`);
+  return { rssKiB: kib, cpuS: (user ?? 0) + (sys ?? 0) };
 }
 
 /**

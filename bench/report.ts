@@ -28,17 +28,21 @@ export interface Group {
 
 const MiB = 1024 * 1024;
 
-export function throughputMiBs(r: Row): number {
-  return r.bytes / MiB / (r.wallMs / 1000);
+/** Null for a row that moved nothing (a baseline of RSS only, say). */
+export function throughputMiBs(r: Row): number | null {
+  return r.wallMs === 0 ? null : r.bytes / MiB / (r.wallMs / 1000);
 }
 
 function ratio(a: number | null, b: number | null): number | null {
   return a === null || b === null || b === 0 ? null : a / b;
 }
 
-/** How many times longer than the baseline (1.00 = as fast; 2.00 = takes twice as long). */
-export function timeRatio(c: Row, base: Row): number {
-  return c.wallMs / base.wallMs;
+/**
+ * How many times longer than the baseline (1.00 = as fast; 2.00 = takes twice as long); null
+ * against a baseline that is not timed (wallMs 0: one that only gives the RSS floor).
+ */
+export function timeRatio(c: Row, base: Row): number | null {
+  return ratio(c.wallMs, base.wallMs);
 }
 
 export function rssRatio(c: Row, base: Row): number | null {
@@ -78,10 +82,10 @@ export function formatTable(groups: readonly Group[]): string {
       const isBase = r === g.baseline;
       return [
         `${isBase ? '[base] ' : '       '}${r.name}`,
-        (r.wallMs / 1000).toFixed(2),
-        throughputMiBs(r).toFixed(1),
+        r.wallMs === 0 ? 'n/a' : (r.wallMs / 1000).toFixed(2),
+        fixed(throughputMiBs(r), 1),
         mib(r.rssKiB),
-        isBase ? '1.00' : fixed(timeRatio(r, g.baseline)),
+        isBase ? (r.wallMs === 0 ? 'n/a' : '1.00') : fixed(timeRatio(r, g.baseline)),
         isBase ? '1.00' : fixed(rssRatio(r, g.baseline)),
         r.rssParts ? rssText(r) : '',
         cpuText(r),

@@ -1,0 +1,142 @@
+// Peak RSS of the processes users run, by stream size: the bundled program (dist/app) started
+// as `socket-server` with the connection on fds 0 and 1, as xinetd starts it, serving `copy from`
+// of one file to the same bundle started as `socket-copy`, as ZRM starts the copy plugin; each
+// under GNU time. The same copy at each size of BENCH_RSS_SIZES: with every stage streamed and
+// back-pressured, the peak RSS of a row must not grow with its size.
+import { once } from 'node:events';
+import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { ClientProtocol } from '../src/config/appConfig.js';
+import type { BenchConfig } from './config.js';
+import { writeDataFile } from './data.js';
+import { checkedRun } from './e2e.js';
+import { hasGnuTime, runTool } from './measure.js';
+import type { Row } from './report.js';
+import type { Plan, Run } from './rounds.js';
+
+const BUNDLE = fileURLToPath(new URL('../../dist/app/zrm-innobackupex.mjs', import.meta.url));
+const MiB = 1024 * 1024;
+const PROTOCOL_NAME: Record<ClientProtocol, string> = { v2: 'v2', legacy: '1.8b5', auto: 'auto' };
+
+/** One-connection listener whose socket is handed to a child unread (pauseOnConnect). */
+async function listenForChild(): Promise<{ port: number; accepted: Promise<Socket> }> {
+  const server = createServer({ pauseOnConnect: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const accepted = (once(server, 'connection') as Promise<[Socket]>).then(([socket]) => {
+    server.close();
+    return socket;
+  });
+  return { port: address.port, accepted };
+}
+
+/** Settings both ends read: only `root` is served, logs go there, nothing is armed. */
+async function writeSettings(root: string, protocol: ClientProtocol, port: number): Promise<NodeJS.ProcessEnv> {
+  const conf = join(root, `rss-${protocol}.conf`);
+  const zrmConf = join(root, `rss-${protocol}-zrm.conf`);
+  await writeFile(
+    conf,
+    [
+      '[server]', `allowed_roots = ${root}`,
+      '[state]', `dir = ${join(root, 'no-state-dir')}`,
+      '[backup]', `tmp_dir = ${root}`,
+      '[client]', `protocol = ${protocol}`,
+      '[log]', `server_log = ${join(root, 'rss-server.log')}`, `tool_log = ${join(root, 'rss-tool.log')}`, '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  // The copy plugin learns the server's port from ZRM's per-run settings, as under ZRM.
+  await writeFile(zrmConf, `socket-remote-port=${port}\n`, { mode: 0o600 });
+  return { ...process.env, NODE_OPTIONS: '', ZRM_INNOBACKUPEX_CONF: conf, ZRM_CONF: zrmConf };
+}
+
+/**
+ * The bundle as socket-server on the accepted connection, then as socket-copy pulling `file`;
+ * both started by `node NODEFLAGS... bundle`.
+ */
+async function bundledCopy(name: string, protocol: ClientProtocol, nodeFlags: readonly string[], file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
+  await mkdir(dest);
+  const { port, accepted } = await listenForChild();
+  const env = await writeSettings(tmp, protocol, port);
+  const serverRun = accepted.then(async (socket) => {
+    try {
+      // The child gets the connection's descriptor (dup'd by spawn); ours is closed right away.
+      const running = runTool(process.execPath, [...nodeFlags, BUNDLE, 'socket-server'], join(tmp, 'rss-server.time'), { env, stdin: socket, stdout: socket, stderr: 'pipe' });
+      socket.destroy();
+      return await running;
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
+  });
+  const started = performance.now();
+  const argv = ['socket-copy', '--source-host', '127.0.0.1', '--source-file', file, '--destination-host', 'localhost', '--destination-directory', dest];
+  let client;
+  try {
+    client = await runTool(process.execPath, [...nodeFlags, BUNDLE, ...argv], join(tmp, 'rss-client.time'), { env, stdin: 'ignore' });
+  } catch (err) {
+    // The server ends with the connection; wait for it so no process outlives the row.
+    await serverRun.catch(() => undefined);
+    throw err;
+  }
+  const wallMs = performance.now() - started;
+  const server = await serverRun;
+  return {
+    name,
+    wallMs,
+    bytes,
+    rssKiB: Math.max(server.rssKiB ?? 0, client.rssKiB ?? 0),
+    rssParts: { server: server.rssKiB, client: client.rssKiB },
+    cpuParts: { server: server.cpuS ?? 0, client: client.cpuS ?? 0 },
+  };
+}
+
+/** `node -e 0`: the floor under every Node process's RSS. */
+async function bareNode(tmp: string): Promise<Row> {
+  const run = await runTool(process.execPath, ['-e', '0'], join(tmp, 'rss-node.time'), { env: { ...process.env, NODE_OPTIONS: '' } });
+  return { name: 'node -e 0 (no work; no time baseline)', wallMs: 0, bytes: 0, rssKiB: run.rssKiB };
+}
+
+async function checkDisk(dir: string, need: number): Promise<void> {
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  if (free < need) {
+    throw new Error(`rss: ${dir} has ${(free / MiB).toFixed(0)} MiB free, the group needs ${(need / MiB).toFixed(0)} MiB (set BENCH_TMPDIR or BENCH_RSS_SIZES)`);
+  }
+}
+
+export async function rssPlan(cfg: BenchConfig, tmp: string): Promise<Plan> {
+  if (!hasGnuTime) throw new Error('rss: the peak RSS of the bundled processes needs GNU time (/usr/bin/time, Debian package time)');
+  const sizes = cfg.rssSizesMiB.map((mb) => mb * MiB);
+  const largest = Math.max(...sizes);
+  // Every source file, plus one copy at a time, plus room.
+  await checkDisk(tmp, sizes.reduce((a, b) => a + b, 0) + largest + 512 * MiB);
+  const srcDir = join(tmp, 'rss-src');
+  await mkdir(srcDir);
+  const runs: Run[] = [];
+  const copyRun = (protocol: ClientProtocol, nodeFlags: readonly string[], file: string, sha256: string, bytes: number): Run => {
+    const name = `${PROTOCOL_NAME[protocol]}, ${(bytes / MiB).toFixed(0)} MiB${nodeFlags.length > 0 ? `, node ${nodeFlags.join(' ')}` : ''}`;
+    const dest = join(tmp, `rss-dest-${runs.length}`);
+    return checkedRun(name, dest, file, sha256, () => bundledCopy(name, protocol, nodeFlags, file, dest, tmp, bytes));
+  };
+  for (const [i, bytes] of sizes.entries()) {
+    const file = join(srcDir, `rss-${bytes / MiB}.dat`);
+    const sha256 = await writeDataFile(file, bytes);
+    for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, [], file, sha256, bytes));
+    // What a launcher flag would buy (BENCH_RSS_NODE_FLAGS), at the first size only.
+    if (i === 0 && cfg.rssNodeFlags.length > 0) {
+      for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, cfg.rssNodeFlags, file, sha256, bytes));
+    }
+  }
+  return {
+    group: 'rss',
+    what: `peak RSS of the bundle as socket-server (connection on fd 0/1, as under xinetd) and as socket-copy, copy from of one file of ${cfg.rssSizesMiB.join(' and ')} MiB over loopback (flat = the same MiB at every size)`,
+    runs: [{ name: 'node -e 0 (no work; no time baseline)', run: () => bareNode(tmp) }, ...runs],
+    cleanup: () => rm(srcDir, { recursive: true, force: true }),
+  };
+}
