@@ -62,12 +62,15 @@ async function receive(mode: WireMode, input: Socket): Promise<number> {
 export async function wireTask(args: WireArgs): Promise<WorkerResult> {
   const [a, b] = await socketPair();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const [, received] = await Promise.all([send(args.mode, a, args), receive(args.mode, b)]);
+  const cpu = process.cpuUsage(cpuBefore);
   const wallMs = performance.now() - started;
   a.destroy();
   b.destroy();
   if (received !== args.bytes) throw new Error(`${args.mode}: received ${received} of ${args.bytes} bytes`);
-  return { kind: 'result', wallMs, bytes: received, rssKiB: ownPeakRssKiB() };
+  // CPU of the transfer alone (both ends, every thread): what to compare on a busy machine.
+  return { kind: 'result', wallMs, bytes: received, rssKiB: ownPeakRssKiB(), cpuS: (cpu.user + cpu.system) / 1e6 };
 }
 
 function run(name: string, args: WireArgs): Run {
@@ -75,7 +78,7 @@ function run(name: string, args: WireArgs): Run {
     name,
     run: async () => {
       const r = await runWorker('wire', args);
-      return { name, wallMs: r.wallMs, bytes: r.bytes, rssKiB: r.rssKiB };
+      return { name, wallMs: r.wallMs, bytes: r.bytes, rssKiB: r.rssKiB, cpuParts: { transfer: r.cpuS ?? 0 } };
     },
   };
 }

@@ -1,11 +1,10 @@
-// The inner loops of uuencode/uudecode for full 45-byte lines ('M' + 60 characters + '\n', all but
-// the last line of every 1.8b5 frame), as a tiny WebAssembly module using 128-bit SIMD: 16
-// characters per step instead of 4. Built here from its opcodes (no toolchain, no binary file),
-// compiled on first use. Returns null where the runtime has no WebAssembly SIMD (--jitless, an
-// old CPU): the callers then use their plain JS loops, which also handle every other line and
-// every error (this kernel only stops where a line is not a clean full line).
-// Two more functions code whole 1.8b5 frames (length header, 227 full lines, the short last
-// line), several per call, so a frame costs no JS at all (legacyFrames.ts).
+// uuencode/uudecode as a tiny WebAssembly module using 128-bit SIMD: 16 characters per step
+// instead of 4. Built here from its opcodes (no toolchain, no binary file), compiled on first use.
+// Two kinds of calls: full 45-byte lines ('M' + 60 characters + '\n'), for uuencode.ts; and whole
+// 1.8b5 frames (length header, 227 full lines, the short last line), several per call, so a
+// frame costs no JS at all (legacyFrames.ts). Returns null where the runtime has no WebAssembly
+// SIMD (--jitless, an old CPU): the callers then use their plain JS loops, which also handle
+// every error (the kernel only stops before what is not clean, and leaves it to them).
 
 /** Lines one call can take: the input region holds 65520 bytes (1456 lines) of data. */
 export const SIMD_ENCODE_LINES = 1456;

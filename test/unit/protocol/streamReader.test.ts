@@ -113,6 +113,25 @@ test('peek looks ahead across pieces without consuming, and never waits', async 
   assert.equal((await spread.readExact(6))?.toString(), 'abcdef');
 });
 
+test('copyBuffered copies what is buffered across pieces without consuming it; skip consumes it', async () => {
+  for (const size of [1, 3, 7, 1000]) {
+    const r = readerOf('head\nABCDEFGHIJ', size);
+    assert.equal(await r.readLine(), 'head');
+    assert.equal(await r.ensure(10), true);
+    const target = Buffer.alloc(14, '.');
+    assert.equal(r.copyBuffered(target, 2, 6), 6);
+    assert.equal(target.toString(), '..ABCDEF......');
+    assert.equal(r.copyBuffered(target, 0, 100), 10, 'no more than is buffered');
+    assert.equal(target.toString(), 'ABCDEFGHIJ....');
+    assert.equal(r.position, 5, 'nothing consumed');
+    r.skip(7);
+    assert.equal(r.position, 12);
+    assert.throws(() => r.skip(4), RangeError);
+    assert.equal(r.take(3).toString(), 'HIJ');
+    assert.equal(r.copyBuffered(target, 0, 5), 0);
+  }
+});
+
 test('one reader for lines and exact counts: ensure/take/takeSome keep position, mix with readLine', async () => {
   for (const size of [1, 3, 7, 1000]) {
     const r = readerOf('head\nABCDEFGHIJ', size);
