@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { installPlugins, writeAppConfig } from '../helpers/plugins.js';
+import { writeAppConfig } from '../helpers/plugins.js';
 import { withTempDir } from '../helpers/tempDir.js';
 import { startXinetd } from '../helpers/xinetd.js';
 import { runPlugin, writeZrmConf } from '../helpers/zrmRun.js';
@@ -97,12 +97,12 @@ test('the plugins\' bundle under any other name says what it is for and exits 2'
   assert.match(r.stderr, /^zrm-innobackupex: this program runs only as inno-snapshot\.pl or socket-copy\.palomino\.pl, not as \S+zrm-plugins\.mjs$/);
 });
 
-test('the plugins\' bundle copies from a socket server and forwards a snapshot call through it', async () => {
+test('the plugins\' bundle copies from a socket server (the whole bundle) and forwards a snapshot call through it', async () => {
   await withTempDir('startup-', async (dir) => {
-    const server = await installPlugins(join(dir, 'server-plugins'));
+    const server = await packagedPlugin(join(dir, 'db-host'), 'socket-server.palomino.pl');
     const conf = join(dir, 'innobackupex.conf');
     await writeAppConfig(conf, { dir, allowedRoots: dir });
-    const xinetd = await startXinetd(dir, server['socket-server.palomino.pl'], { env: { ZRM_INNOBACKUPEX_CONF: conf } });
+    const xinetd = await startXinetd(dir, server, { env: { ZRM_INNOBACKUPEX_CONF: conf } });
     try {
       const copyPlugin = await packagedPlugin(join(dir, 'backup-host'), 'socket-copy.palomino.pl');
       const snapshotPlugin = await packagedPlugin(join(dir, 'backup-host'), 'inno-snapshot.pl');
@@ -121,7 +121,8 @@ test('the plugins\' bundle copies from a socket server and forwards a snapshot c
       assert.equal(answer.exitCode, 0, answer.stderr);
       assert.match(answer.stdout, /^device=\/dev\/null\n.*\nsnapshot-mount-point=\/tmp\/zrm-innosnap$/s);
       assert.match(await readFile(join(dir, 'socket-server.log'), 'utf8'), /inno-snapshot\[\d+\] info: snapshot get-vm-device-details \(forwarded\)/);
-      assert.deepEqual((await readdir(join(dir, 'backup-host', 'var-cache', 'mysql-zrm-innobackupex'))).sort(), ['zrm-plugins.v8cache'], 'both ran the plugins\' bundle');
+      assert.deepEqual(await readdir(join(dir, 'backup-host', 'var-cache', 'mysql-zrm-innobackupex')), ['zrm-plugins.v8cache'], 'both ran the plugins\' bundle');
+      assert.deepEqual(await readdir(join(dir, 'db-host', 'var-cache', 'mysql-zrm-innobackupex')), ['zrm-innobackupex.v8cache'], 'the server ran the whole one');
     } finally {
       await xinetd.stop();
     }
