@@ -21,18 +21,24 @@ const BUNDLE = fileURLToPath(new URL('../../dist/app/zrm-innobackupex.mjs', impo
 const MiB = 1024 * 1024;
 const PROTOCOL_NAME: Record<ClientProtocol, string> = { v2: 'v2', legacy: '1.8b5', auto: 'auto' };
 
-/** One-connection listener whose socket is handed to a child unread (pauseOnConnect). */
-async function listenForChild(): Promise<{ port: number; accepted: Promise<Socket> }> {
+/**
+ * One-connection listener whose socket is handed to a child unread (pauseOnConnect); `stop`
+ * gives up waiting (the client failed before connecting).
+ */
+async function listenForChild(): Promise<{ port: number; accepted: Promise<Socket>; stop: () => void }> {
   const server = createServer({ pauseOnConnect: true });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const accepted = (once(server, 'connection') as Promise<[Socket]>).then(([socket]) => {
-    server.close();
-    return socket;
+  const accepted = new Promise<Socket>((resolve, reject) => {
+    server.once('connection', (socket: Socket) => {
+      server.close();
+      resolve(socket);
+    });
+    server.once('close', () => reject(new Error('the client never connected')));
   });
-  return { port: address.port, accepted };
+  return { port: address.port, accepted, stop: () => server.close() };
 }
 
 /** Settings both ends read: only `root` is served, logs go there, nothing is armed. */
@@ -61,7 +67,7 @@ async function writeSettings(root: string, protocol: ClientProtocol, port: numbe
  */
 async function bundledCopy(name: string, protocol: ClientProtocol, nodeFlags: readonly string[], file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
   await mkdir(dest);
-  const { port, accepted } = await listenForChild();
+  const { port, accepted, stop } = await listenForChild();
   const env = await writeSettings(tmp, protocol, port);
   const serverRun = accepted.then(async (socket) => {
     try {
@@ -81,6 +87,7 @@ async function bundledCopy(name: string, protocol: ClientProtocol, nodeFlags: re
     client = await runTool(process.execPath, [...nodeFlags, BUNDLE, ...argv], join(tmp, 'rss-client.time'), { env, stdin: 'ignore' });
   } catch (err) {
     // The server ends with the connection; wait for it so no process outlives the row.
+    stop();
     await serverRun.catch(() => undefined);
     throw err;
   }
