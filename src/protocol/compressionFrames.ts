@@ -16,6 +16,14 @@ const BLOCK = 1024 * 1024;
 /** Blocks compressed at once: the cores that can work on them, within libuv's thread pool of 4. */
 const IN_FLIGHT = Math.max(2, Math.min(4, availableParallelism()));
 
+/**
+ * A block that compresses to more than this share of itself did not pay (random, encrypted or
+ * already compressed data): the next STORED_RUN blocks go stored, then one is tried again.
+ * Deflate on such data costs 3-4 times what it costs on text, for nothing.
+ */
+const NO_GAIN = 0.95;
+const STORED_RUN = 8;
+
 /** A partial block waits at most this long for more bytes (a producer that pauses must not stall the client). */
 const FLUSH_MS = 500;
 
@@ -36,6 +44,9 @@ export class CompressingSender {
   /** Each block in flight: resolves once it is framed (in order, each after the one before). */
   private readonly queue: Array<Promise<void>> = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Blocks still to send stored after one that did not shrink. */
+  private storedLeft = 0;
+  private storedBlocks = 0;
 
   constructor(out: Writable, enc: Encoding, opts: V2HashOptions = {}) {
     this.sender = new V2Sender(out, opts);
@@ -63,16 +74,27 @@ export class CompressingSender {
     this.pending = [];
     this.pendingBytes = 0;
     this.blocks++;
-    const encoded = encodeBlock(this.enc, block);
+    const stored = this.enc.codec === 'gzip' && this.storedLeft > 0;
+    if (stored) {
+      this.storedLeft--;
+      this.storedBlocks++;
+    }
+    const encoded = encodeBlock(this.enc, block, { stored });
     const before = this.queue.at(-1);
     const framed = (async () => {
       const wire = await encoded;
+      if (!stored && wire.length > block.length * NO_GAIN) this.storedLeft = STORED_RUN;
       await before;
       if (!this.sender.sendEncoded(wire)) await waitForDrain(this.out);
     })();
     this.queue.push(framed);
     // Reported by the send() or end() that waits on it, or by a later block's (which awaits this one).
     framed.then(() => this.queue.shift(), () => undefined);
+  }
+
+  /** Blocks so far, and how many of them went stored (for the log). */
+  get blockCounts(): { blocks: number; stored: number } {
+    return { blocks: this.blocks, stored: this.storedBlocks };
   }
 
   /** Compresses and frames the rest, then writes the end frame and the trailer. Does not end `out`. */

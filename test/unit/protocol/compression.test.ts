@@ -220,3 +220,24 @@ test('a producer that pauses mid-block: what it sent reaches the receiver withou
     input.destroy();
   }
 });
+
+test('data that does not shrink goes stored (no deflate search) for a run of blocks, and compressible data after it is compressed again', async () => {
+  const random = randomBytes(20 * 1024 * 1024);
+  const text = rows(400_000);
+  const enc = parseEncoding('gzip:1');
+  assert.ok(enc);
+  const sink = new Sink();
+  const sender = new CompressingSender(sink, enc);
+  for (const piece of [random, text]) {
+    for (let at = 0; at < piece.length; at += 64 * 1024) {
+      const r = sender.send(piece.subarray(at, at + 64 * 1024));
+      if (r !== true) await r;
+    }
+  }
+  const trailer = await sender.end(OK);
+  const { blocks, stored } = sender.blockCounts;
+  assert.ok(stored >= 10 && stored < blocks, `${stored} of ${blocks} blocks stored`);
+  assert.ok((trailer.wireBytes ?? 0) < random.length + text.length * 0.8, `the text after the random bytes is compressed: ${trailer.wireBytes} bytes on the wire for ${text.length} of text`);
+  const r = await receive(readerOf(sink.data));
+  assert.ok(r.data.equals(Buffer.concat([random, text])));
+});
