@@ -38,8 +38,10 @@ export class CompressingSender {
   private readonly sender: V2Sender;
   private readonly out: Writable;
   private readonly enc: Encoding;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The block being filled, and how far; blocks come back to `spare` once compressed (no 1 MiB garbage per MiB sent). */
+  private block: Buffer | undefined;
+  private fill = 0;
+  private readonly spare: Buffer[] = [];
   private blocks = 0;
   /** Each block in flight: resolves once it is framed (in order, each after the one before). */
   private readonly queue: Array<Promise<void>> = [];
@@ -57,11 +59,14 @@ export class CompressingSender {
   /** Counts, hashes and queues `data` for compression: true while fewer than IN_FLIGHT blocks are on their way, else a promise to wait for. */
   send(data: Buffer): boolean | Promise<void> {
     this.sender.account(data);
-    if (data.length === 0) return true;
-    this.pending.push(data);
-    this.pendingBytes += data.length;
-    if (this.pendingBytes >= BLOCK) this.dispatch();
-    else this.timer ??= setTimeout(() => this.dispatch(), FLUSH_MS);
+    for (let at = 0; at < data.length; ) {
+      this.block ??= this.spare.pop() ?? Buffer.allocUnsafe(BLOCK);
+      const n = data.copy(this.block, this.fill, at);
+      this.fill += n;
+      at += n;
+      if (this.fill === BLOCK) this.dispatch();
+    }
+    if (this.fill > 0) this.timer ??= setTimeout(() => this.dispatch(), FLUSH_MS);
     const oldest = this.queue[0];
     return this.queue.length < IN_FLIGHT || oldest === undefined ? true : oldest;
   }
@@ -70,9 +75,10 @@ export class CompressingSender {
   private dispatch(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const block = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const owner = this.block;
+    const block = owner ? owner.subarray(0, this.fill) : Buffer.alloc(0);
+    this.block = undefined;
+    this.fill = 0;
     this.blocks++;
     const stored = this.enc.codec === 'gzip' && this.storedLeft > 0;
     if (stored) {
@@ -83,6 +89,7 @@ export class CompressingSender {
     const before = this.queue.at(-1);
     const framed = (async () => {
       const wire = await encoded;
+      if (owner) this.spare.push(owner); // zlib is done with it
       if (!stored && wire.length > block.length * NO_GAIN) this.storedLeft = STORED_RUN;
       await before;
       if (!this.sender.sendEncoded(wire)) await waitForDrain(this.out);
@@ -100,7 +107,7 @@ export class CompressingSender {
   /** Compresses and frames the rest, then writes the end frame and the trailer. Does not end `out`. */
   async end(status: { ok: boolean; exitCode: number | null; message: string }): Promise<Trailer> {
     // Nothing at all still makes one (empty) member: the receiver's decompressor needs a whole stream.
-    if (this.pendingBytes > 0 || this.blocks === 0) this.dispatch();
+    if (this.fill > 0 || this.blocks === 0) this.dispatch();
     await this.queue.at(-1);
     return this.sender.end(status);
   }
