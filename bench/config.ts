@@ -10,7 +10,7 @@ export interface BenchConfig {
   xbFiles: number;
   /** Bytes of InnoDB data in the throwaway MariaDB of the hotpath group. */
   dbBytes: number;
-  /** Groups to run: wire, xbstream, e2e, hotpath, startup. */
+  /** Groups to run: wire, xbstream, e2e, hotpath, startup, compression. */
   groups: Set<string>;
   /** Times each run is repeated; the median wall time is reported. */
   repeat: number;
