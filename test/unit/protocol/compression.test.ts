@@ -241,3 +241,16 @@ test('data that does not shrink goes stored (no deflate search) for a run of blo
   const r = await receive(readerOf(sink.data));
   assert.ok(r.data.equals(Buffer.concat([random, text])));
 });
+
+test('zstd:3 round trip, and a flipped byte is an IntegrityError (where the runtime has zstd)', { skip: runtimeHas('zstd') ? false : `no zstd in this Node.js ${process.version}` }, async () => {
+  const data = Buffer.concat([rows(30_000), randomBytes(3 * 1024 * 1024), rows(10_000)]);
+  const { wire, trailer } = await sendCompressed([data], 'zstd:3');
+  assert.equal(trailer.bytes, data.length);
+  assert.ok((trailer.wireBytes ?? Infinity) < data.length);
+  const r = await receive(readerOf(wire, 65_536), 'zstd');
+  assert.ok(r.data.equals(data));
+  const bad = Buffer.from(wire);
+  const at = Math.floor(bad.length / 4);
+  bad.writeUInt8(bad.readUInt8(at) ^ 0x11, at);
+  await assert.rejects(receive(readerOf(bad), 'zstd'), (err: unknown) => err instanceof IntegrityError);
+});
