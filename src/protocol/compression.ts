@@ -61,12 +61,14 @@ type Done = (err: Error | null, out: Buffer) => void;
 /**
  * One block of the payload, compressed on libuv's thread pool as a whole gzip member (zstd
  * frame): members concatenated are one valid stream, so several blocks can be compressed at
- * once and sent in order (compressionFrames.ts).
+ * once and sent in order (compressionFrames.ts). `stored`: gzip level 0, the bytes as they are
+ * plus a CRC, for data that does not shrink (zstd finds that out cheaply by itself).
  */
-export function encodeBlock(enc: Encoding, block: Buffer): Promise<Buffer> {
+export function encodeBlock(enc: Encoding, block: Buffer, opts: { stored?: boolean } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const done: Done = (err, out) => (err ? reject(err) : resolve(out));
-    if (enc.codec === 'gzip') return zlib.gzip(block, { level: enc.level }, done);
+    // Room for the whole member in zlib's one output buffer: no pieces to join (and no garbage) per block.
+    if (enc.codec === 'gzip') return zlib.gzip(block, { level: opts.stored ? 0 : enc.level, chunkSize: block.length + 64 * 1024 }, done);
     const key = zstdZlib.constants.ZSTD_c_compressionLevel;
     if (!zstdZlib.zstdCompress || key === undefined) return reject(new Error('zstd is not available in this runtime'));
     zstdZlib.zstdCompress(block, { params: { [key]: enc.level } }, done);

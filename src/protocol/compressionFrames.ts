@@ -16,6 +16,14 @@ const BLOCK = 1024 * 1024;
 /** Blocks compressed at once: the cores that can work on them, within libuv's thread pool of 4. */
 const IN_FLIGHT = Math.max(2, Math.min(4, availableParallelism()));
 
+/**
+ * A block that compresses to more than this share of itself did not pay (random, encrypted or
+ * already compressed data): the next STORED_RUN blocks go stored, then one is tried again.
+ * Deflate on such data costs 3-4 times what it costs on text, for nothing.
+ */
+const NO_GAIN = 0.95;
+const STORED_RUN = 8;
+
 /** A partial block waits at most this long for more bytes (a producer that pauses must not stall the client). */
 const FLUSH_MS = 500;
 
@@ -30,12 +38,17 @@ export class CompressingSender {
   private readonly sender: V2Sender;
   private readonly out: Writable;
   private readonly enc: Encoding;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The block being filled, and how far; blocks come back to `spare` once compressed (no 1 MiB garbage per MiB sent). */
+  private block: Buffer | undefined;
+  private fill = 0;
+  private readonly spare: Buffer[] = [];
   private blocks = 0;
   /** Each block in flight: resolves once it is framed (in order, each after the one before). */
   private readonly queue: Array<Promise<void>> = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Blocks still to send stored after one that did not shrink. */
+  private storedLeft = 0;
+  private storedBlocks = 0;
 
   constructor(out: Writable, enc: Encoding, opts: V2HashOptions = {}) {
     this.sender = new V2Sender(out, opts);
@@ -46,11 +59,14 @@ export class CompressingSender {
   /** Counts, hashes and queues `data` for compression: true while fewer than IN_FLIGHT blocks are on their way, else a promise to wait for. */
   send(data: Buffer): boolean | Promise<void> {
     this.sender.account(data);
-    if (data.length === 0) return true;
-    this.pending.push(data);
-    this.pendingBytes += data.length;
-    if (this.pendingBytes >= BLOCK) this.dispatch();
-    else this.timer ??= setTimeout(() => this.dispatch(), FLUSH_MS);
+    for (let at = 0; at < data.length; ) {
+      this.block ??= this.spare.pop() ?? Buffer.allocUnsafe(BLOCK);
+      const n = data.copy(this.block, this.fill, at);
+      this.fill += n;
+      at += n;
+      if (this.fill === BLOCK) this.dispatch();
+    }
+    if (this.fill > 0) this.timer ??= setTimeout(() => this.dispatch(), FLUSH_MS);
     const oldest = this.queue[0];
     return this.queue.length < IN_FLIGHT || oldest === undefined ? true : oldest;
   }
@@ -59,14 +75,22 @@ export class CompressingSender {
   private dispatch(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const block = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
+    const owner = this.block;
+    const block = owner ? owner.subarray(0, this.fill) : Buffer.alloc(0);
+    this.block = undefined;
+    this.fill = 0;
     this.blocks++;
-    const encoded = encodeBlock(this.enc, block);
+    const stored = this.enc.codec === 'gzip' && this.storedLeft > 0;
+    if (stored) {
+      this.storedLeft--;
+      this.storedBlocks++;
+    }
+    const encoded = encodeBlock(this.enc, block, { stored });
     const before = this.queue.at(-1);
     const framed = (async () => {
       const wire = await encoded;
+      if (owner) this.spare.push(owner); // zlib is done with it
+      if (!stored && wire.length > block.length * NO_GAIN) this.storedLeft = STORED_RUN;
       await before;
       if (!this.sender.sendEncoded(wire)) await waitForDrain(this.out);
     })();
@@ -75,10 +99,15 @@ export class CompressingSender {
     framed.then(() => this.queue.shift(), () => undefined);
   }
 
+  /** Blocks so far, and how many of them went stored (for the log). */
+  get blockCounts(): { blocks: number; stored: number } {
+    return { blocks: this.blocks, stored: this.storedBlocks };
+  }
+
   /** Compresses and frames the rest, then writes the end frame and the trailer. Does not end `out`. */
   async end(status: { ok: boolean; exitCode: number | null; message: string }): Promise<Trailer> {
     // Nothing at all still makes one (empty) member: the receiver's decompressor needs a whole stream.
-    if (this.pendingBytes > 0 || this.blocks === 0) this.dispatch();
+    if (this.fill > 0 || this.blocks === 0) this.dispatch();
     await this.queue.at(-1);
     return this.sender.end(status);
   }

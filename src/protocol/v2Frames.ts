@@ -85,11 +85,6 @@ export class V2Sender {
     return this.tally.bytes;
   }
 
-  /** Bytes sent in frames so far. */
-  get framedBytes(): number {
-    return this.wireBytes ?? this.tally.bytes;
-  }
-
   /**
    * Frames, counts and hashes `data` and hands it to `out` at once (headers and payloads in
    * one writev); true while `out` has room for more, false when the caller should wait for

@@ -41,9 +41,10 @@ export async function sendStream(
     await finish().catch(() => undefined);
   }
   const trailer = await sender.end(status);
-  if (trailer.wireBytes !== undefined) {
-    const ratio = trailer.wireBytes > 0 ? (trailer.bytes / trailer.wireBytes).toFixed(2) : '-';
-    s.deps.logger.info(`sent ${trailer.bytes} bytes as ${trailer.wireBytes} on the wire (${s.encoding?.token ?? '?'}, ${ratio}:1)`);
+  if (sender instanceof CompressingSender) {
+    const ratio = (trailer.bytes / Math.max(1, trailer.wireBytes ?? 0)).toFixed(2);
+    const { blocks, stored } = sender.blockCounts;
+    s.deps.logger.info(`sent ${trailer.bytes} bytes as ${trailer.wireBytes ?? '?'} on the wire (${s.encoding?.token ?? '?'}, ${ratio}:1, ${stored} of ${blocks} blocks stored as they did not shrink)`);
   }
   return status;
 }

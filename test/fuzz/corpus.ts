@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { LegacySender } from '../../src/protocol/legacyFrames.js';
 import { V2Sender } from '../../src/protocol/v2Frames.js';
+import { parseEncoding } from '../../src/protocol/compression.js';
+import { CompressingSender } from '../../src/protocol/compressionFrames.js';
 import { LEGACY_VERSION, V2_VERSION } from '../../src/protocol/versions.js';
 import { crc32 } from '../../src/xbstream/crc32.js';
 import { XbstreamWriter } from '../../src/xbstream/writer.js';
@@ -59,6 +61,23 @@ export async function v2FrameSeeds(): Promise<Buffer[]> {
     const sink = new Sink();
     const sender = new V2Sender(sink);
     if (data.length > 0) await sender.write(data);
+    await sender.end({ ok, exitCode: ok ? 0 : 2, message: ok ? 'tar completed' : 'tar exited 2' });
+    out.push(Buffer.concat(sink.chunks));
+  }
+  return out;
+}
+
+/** Compressed v2 streams (protocol 2.2, gzip:1): empty, text in several blocks, a failed sender. */
+export async function compressedFrameSeeds(): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  const text = Buffer.from('INSERT INTO t VALUES (1, "abc");\n'.repeat(200));
+  const enc = parseEncoding('gzip:1');
+  if (!enc) throw new Error('gzip:1 is not an encoding');
+  for (const [data, ok] of [[Buffer.alloc(0), true], [text, true], [Buffer.from('x'), false]] as const) {
+    const sink = new Sink();
+    const sender = new CompressingSender(sink, enc);
+    const r = sender.send(Buffer.from(data));
+    if (r !== true) await r;
     await sender.end({ ok, exitCode: ok ? 0 : 2, message: ok ? 'tar completed' : 'tar exited 2' });
     out.push(Buffer.concat(sink.chunks));
   }

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { readLegacyFrames } from '../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../src/protocol/streamReader.js';
 import { readV2Frames } from '../../src/protocol/v2Frames.js';
+import { readCompressedV2 } from '../../src/protocol/compressionFrames.js';
 import { readCountedLines, readLine } from '../../src/server/actions/extraLines.js';
 import { acceptedVersions, readRestOfHeader, readVersion } from '../../src/server/header.js';
 import { isInside } from '../../src/fsutil/paths.js';
@@ -16,7 +17,7 @@ import { moveInto } from '../../src/transfer/moveInto.js';
 import { receiveIntoDir } from '../../src/transfer/receiveIntoDir.js';
 import { parseXbstreamPieces } from '../../src/xbstream/chunks.js';
 import { extractXbstream } from '../../src/xbstream/extract.js';
-import { fixXbstreamChecksums, legacyFrameSeeds, requestSeeds, v2FrameSeeds, xbstreamSeeds } from './corpus.js';
+import { compressedFrameSeeds, fixXbstreamChecksums, legacyFrameSeeds, requestSeeds, v2FrameSeeds, xbstreamSeeds } from './corpus.js';
 import { piecesOf, type Rng } from './random.js';
 
 export interface Sandbox {
@@ -148,6 +149,7 @@ export async function makeTargets(box: Sandbox): Promise<Target[]> {
     { name: 'request', weight: 30, seeds: requestSeeds(), run: (input, rng) => readRequest(input, rng) },
     { name: 'legacy-frames', weight: 18, seeds: await legacyFrameSeeds(), run: (input, rng) => drain(readLegacyFrames(readerOf(rng, input))) },
     { name: 'v2-frames', weight: 20, seeds: await v2FrameSeeds(), run: (input, rng) => drain(readV2Frames(readerOf(rng, input))) },
+    { name: 'v2-gzip-frames', weight: 8, seeds: await compressedFrameSeeds(), run: (input, rng) => drain(readCompressedV2(readerOf(rng, input), 'gzip')) },
     {
       name: 'xbstream-parse',
       weight: 24,

@@ -220,3 +220,37 @@ test('a producer that pauses mid-block: what it sent reaches the receiver withou
     input.destroy();
   }
 });
+
+test('data that does not shrink goes stored (no deflate search) for a run of blocks, and compressible data after it is compressed again', async () => {
+  const random = randomBytes(20 * 1024 * 1024);
+  const text = rows(400_000);
+  const enc = parseEncoding('gzip:1');
+  assert.ok(enc);
+  const sink = new Sink();
+  const sender = new CompressingSender(sink, enc);
+  for (const piece of [random, text]) {
+    for (let at = 0; at < piece.length; at += 64 * 1024) {
+      const r = sender.send(piece.subarray(at, at + 64 * 1024));
+      if (r !== true) await r;
+    }
+  }
+  const trailer = await sender.end(OK);
+  const { blocks, stored } = sender.blockCounts;
+  assert.ok(stored >= 10 && stored < blocks, `${stored} of ${blocks} blocks stored`);
+  assert.ok((trailer.wireBytes ?? 0) < random.length + text.length * 0.8, `the text after the random bytes is compressed: ${trailer.wireBytes} bytes on the wire for ${text.length} of text`);
+  const r = await receive(readerOf(sink.data));
+  assert.ok(r.data.equals(Buffer.concat([random, text])));
+});
+
+test('zstd:3 round trip, and a flipped byte is an IntegrityError (where the runtime has zstd)', { skip: runtimeHas('zstd') ? false : `no zstd in this Node.js ${process.version}` }, async () => {
+  const data = Buffer.concat([rows(30_000), randomBytes(3 * 1024 * 1024), rows(10_000)]);
+  const { wire, trailer } = await sendCompressed([data], 'zstd:3');
+  assert.equal(trailer.bytes, data.length);
+  assert.ok((trailer.wireBytes ?? Infinity) < data.length);
+  const r = await receive(readerOf(wire, 65_536), 'zstd');
+  assert.ok(r.data.equals(data));
+  const bad = Buffer.from(wire);
+  const at = Math.floor(bad.length / 4);
+  bad.writeUInt8(bad.readUInt8(at) ^ 0x11, at);
+  await assert.rejects(receive(readerOf(bad), 'zstd'), (err: unknown) => err instanceof IntegrityError);
+});
