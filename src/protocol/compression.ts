@@ -1,8 +1,11 @@
 // Compression in transit (protocol 2.2, docs/DESIGN.md): the encodings a data stream may travel
 // in, how a token names one (`gzip:1`), which this runtime has, and the zlib streams that do the
 // work. gzip is in every Node we support; zstd only where zlib has it (Node >= 22.15 / 23.8).
-import * as zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
+import { lazyBuiltin } from '../process/lazyBuiltin.js';
+
+// Loaded on first use: the settings name encodings on every plugin call, which never compress.
+const zlib = lazyBuiltin<typeof import('node:zlib')>('node:zlib');
 
 export type Codec = 'gzip' | 'zstd';
 
@@ -25,12 +28,13 @@ interface ZstdZlib {
   createZstdDecompress?: (opts?: { chunkSize?: number }) => Transform;
   constants: { ZSTD_c_compressionLevel?: number };
 }
-const zstdZlib = zlib as unknown as ZstdZlib;
+const zstdZlib = (): ZstdZlib => zlib() as unknown as ZstdZlib;
 
 /** Whether this runtime can encode and decode `codec`. */
 export function runtimeHas(codec: Codec): boolean {
   if (codec === 'gzip') return true;
-  return typeof zstdZlib.zstdCompress === 'function' && typeof zstdZlib.createZstdDecompress === 'function';
+  const z = zstdZlib();
+  return typeof z.zstdCompress === 'function' && typeof z.createZstdDecompress === 'function';
 }
 
 /** `gzip`, `gzip:1`..`gzip:9`, `zstd`, `zstd:1`..`zstd:19` (a bare name is its low level); else undefined. */
@@ -68,17 +72,18 @@ export function encodeBlock(enc: Encoding, block: Buffer, opts: { stored?: boole
   return new Promise((resolve, reject) => {
     const done: Done = (err, out) => (err ? reject(err) : resolve(out));
     // Room for the whole member in zlib's one output buffer: no pieces to join (and no garbage) per block.
-    if (enc.codec === 'gzip') return zlib.gzip(block, { level: opts.stored ? 0 : enc.level, chunkSize: block.length + 64 * 1024 }, done);
-    const key = zstdZlib.constants.ZSTD_c_compressionLevel;
-    if (!zstdZlib.zstdCompress || key === undefined) return reject(new Error('zstd is not available in this runtime'));
-    zstdZlib.zstdCompress(block, { params: { [key]: enc.level } }, done);
+    if (enc.codec === 'gzip') return zlib().gzip(block, { level: opts.stored ? 0 : enc.level, chunkSize: block.length + 64 * 1024 }, done);
+    const z = zstdZlib();
+    const key = z.constants.ZSTD_c_compressionLevel;
+    if (!z.zstdCompress || key === undefined) return reject(new Error('zstd is not available in this runtime'));
+    z.zstdCompress(block, { params: { [key]: enc.level } }, done);
   });
 }
 
 /** The receiver's decompressor: a stream of one or more members (frames). */
 export function createDecoder(codec: Codec): Transform {
-  if (codec === 'gzip') return zlib.createGunzip({ chunkSize: CHUNK });
-  const create = zstdZlib.createZstdDecompress;
+  if (codec === 'gzip') return zlib().createGunzip({ chunkSize: CHUNK });
+  const create = zstdZlib().createZstdDecompress;
   if (!create) throw new Error('zstd is not available in this runtime');
   return create({ chunkSize: CHUNK });
 }
