@@ -130,9 +130,10 @@ export class V2Sender {
   /**
    * Frames `data` into `out`, corked: the frames of the pieces that arrive in the same turn of
    * the event loop (a tool's stdout hands over several 64 KiB pieces at once) go to the socket
-   * in one writev at the end of the turn, or as soon as GATHER_BYTES wait. A writev per 64 KiB
-   * piece was most of what the socket cost the server (loopback does the receiver's TCP work
-   * in the sender's call too).
+   * in one writev at the end of the turn, or as soon as GATHER_BYTES wait: about a tenth of
+   * the writevs of one per 64 KiB piece, each a pass through the TCP stack (over loopback the
+   * receiver's part too). The bytes held are bounded by GATHER_BYTES, not by the socket's
+   * high-water mark, so the caller is told to wait only beyond it.
    */
   private frame(data: Buffer): boolean {
     const out = this.out;
