@@ -165,7 +165,8 @@ async function readPayload(
 ): Promise<number> {
   let crc = crc32(p.rawMap);
   for (let left = p.length; left > 0; ) {
-    if (!(await reader.ensure(1))) throw truncatedAt(at, 'payload');
+    // What is already buffered is taken without an await (a promise per piece otherwise).
+    if (reader.available === 0 && !(await reader.ensure(1))) throw truncatedAt(at, 'payload');
     const piece = reader.takeSome(left);
     if (keep) {
       crc = crc32(piece, crc);

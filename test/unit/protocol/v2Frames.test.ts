@@ -154,6 +154,41 @@ test('V2Sender hands each write to the stream at once (one writev for headers an
   assert.deepEqual(calls, [2, 4]);
 });
 
+test('V2Sender.send gathers the frames of one turn of the event loop into one writev, and no more than 1 MiB', async () => {
+  const calls: number[] = [];
+  const got: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      calls.push(1);
+      got.push(chunk);
+      cb();
+    },
+    writev(chunks, cb) {
+      calls.push(chunks.length);
+      for (const c of chunks) got.push(c.chunk as Buffer);
+      cb();
+    },
+  });
+  const sender = new V2Sender(out);
+  const piece = randomBytes(64 * 1024);
+  // Eight 64 KiB pieces in one turn: one writev of eight headers and eight payloads, at the turn's end.
+  for (let i = 0; i < 8; i++) assert.equal(sender.send(piece), true);
+  assert.deepEqual(calls, [], 'nothing is sent before the turn ends');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(calls, [16]);
+  // Sixteen in one turn reach 1 MiB: sent at once, without waiting for the turn's end.
+  calls.length = 0;
+  for (let i = 0; i < 16; i++) sender.send(piece);
+  assert.deepEqual(calls, [32]);
+  // What was gathered goes out before the end frame and the trailer.
+  sender.send(piece);
+  await sender.end(OK);
+  const wire = Buffer.concat(got);
+  const { data } = await receive(readerOf(wire));
+  assert.equal(data.length, 25 * piece.length);
+  for (let i = 0; i < 25; i++) assert.ok(data.subarray(i * piece.length, (i + 1) * piece.length).equals(piece));
+});
+
 test('readV2Frames yields payloads as views of what arrived, however the frames straddle the reads', async () => {
   const data = randomBytes(300_000);
   const { wire } = await send([data.subarray(0, 65536), data.subarray(65536, 131072), data.subarray(131072)]);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IntegrityError } from '../../../src/errors.js';
 import { receiveIntoDir } from '../../../src/transfer/receiveIntoDir.js';
 import { extractXbstream } from '../../../src/xbstream/extract.js';
+import { PieceWriter } from '../../../src/xbstream/pieceWriter.js';
 import { XbstreamWriter } from '../../../src/xbstream/writer.js';
 import { withTempDir } from '../../helpers/tempDir.js';
 import { flip, inPieces, randomBytes, randomPieces } from './streamPieces.js';
@@ -89,5 +90,34 @@ test('a corrupt byte at the end of a 10 MiB chunk (most of it already written) f
     assert.deepEqual(await readdir(dest), [], 'a staging or published file was left behind');
     await receiveIntoDir(randomPieces(stream, 37, 200_000), 'xbstream', dest);
     assert.ok((await readFile(join(dest, 'db/t.ibd'))).equals(b));
+  });
+});
+
+test('PieceWriter: a piece that does not fill a batch costs no promise; the file gets every byte in place', async () => {
+  await withTempDir('zrm-xbs-', async (dir) => {
+    const data = randomBytes(3 * MiB, 22);
+    const fh = await open(join(dir, 'f'), 'w+');
+    try {
+      // Two segments, a hole between them: pieces are split where a segment ends.
+      const w = new PieceWriter(fh, [{ at: 0, len: MiB + 100 }, { at: 2 * MiB, len: 2 * MiB - 100 }]);
+      let promises = 0;
+      for await (const piece of inPieces(data, () => 64 * 1024)) {
+        const r = w.add(piece);
+        if (r !== undefined) {
+          promises++;
+          await r;
+        }
+      }
+      await w.finish();
+      // One promise per batch started (and one where the hole breaks a batch), not one per piece.
+      assert.ok(promises > 0 && promises <= 7, `${promises} promises for 48 pieces`);
+      const file = await readFile(join(dir, 'f'));
+      assert.equal(file.length, 4 * MiB - 100);
+      assert.ok(file.subarray(0, MiB + 100).equals(data.subarray(0, MiB + 100)));
+      assert.ok(file.subarray(MiB + 100, 2 * MiB).equals(Buffer.alloc(MiB - 100)));
+      assert.ok(file.subarray(2 * MiB).equals(data.subarray(MiB + 100)));
+    } finally {
+      await fh.close();
+    }
   });
 });
