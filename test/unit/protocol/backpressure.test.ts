@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { parseEncoding } from '../../../src/protocol/compression.js';
+import { CompressingSender, readCompressedV2 } from '../../../src/protocol/compressionFrames.js';
 import { endWritable } from '../../../src/protocol/io.js';
 import { LegacySender, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
@@ -15,28 +19,52 @@ const MiB = 1024 * 1024;
 const TOTAL = 48 * MiB;
 const LIMIT = 16 * MiB;
 
-async function maxAhead(mode: 'v2' | 'legacy'): Promise<number> {
+type Mode = 'v2' | 'legacy' | 'gzip';
+
+/** A sender of `mode` on `out` (write each piece, then end the stream), and its reader. */
+function endsOf(mode: Mode, out: Writable): { write: (chunk: Buffer) => Promise<void>; end: () => Promise<unknown>; frames: (r: StreamReader) => AsyncIterable<Buffer> } {
+  const status = { ok: true, exitCode: 0, message: '' };
+  if (mode === 'v2') {
+    const sender = new V2Sender(out);
+    return { write: (c) => sender.write(c), end: () => sender.end(status), frames: (r) => readV2Frames(r) };
+  }
+  if (mode === 'legacy') {
+    const sender = new LegacySender(out);
+    return { write: (c) => sender.write(c), end: () => sender.end(), frames: (r) => readLegacyFrames(r) };
+  }
+  const enc = parseEncoding('gzip:1');
+  assert.ok(enc);
+  const sender = new CompressingSender(out, enc);
+  return {
+    write: async (c) => {
+      const r = sender.send(c);
+      if (r !== true) await r;
+    },
+    end: () => sender.end(status),
+    frames: (r) => readCompressedV2(r, 'gzip'),
+  };
+}
+
+async function maxAhead(mode: Mode): Promise<number> {
   const [out, input] = await socketPair();
   let produced = 0;
   let consumed = 0;
   let ahead = 0;
-  const chunk = Buffer.alloc(64 * 1024, 7);
+  // Compressed, random bytes: what the wire holds is what the payload is ahead (compressible bytes would hide it).
+  const chunk = mode === 'gzip' ? randomBytes(64 * 1024) : Buffer.alloc(64 * 1024, 7);
+  const ends = endsOf(mode, out);
   const produce = async (): Promise<void> => {
-    const sender = mode === 'v2' ? new V2Sender(out) : new LegacySender(out);
     for (; produced < TOTAL; ) {
       produced += chunk.length;
       ahead = Math.max(ahead, produced - consumed);
-      await sender.write(chunk);
+      await ends.write(chunk);
     }
-    if (sender instanceof V2Sender) await sender.end({ ok: true, exitCode: 0, message: '' });
-    else await sender.end();
+    await ends.end();
     await endWritable(out);
   };
   const consume = async (): Promise<void> => {
-    const reader = new StreamReader(input);
-    const frames = mode === 'v2' ? readV2Frames(reader) : readLegacyFrames(reader);
     let pieces = 0;
-    for await (const piece of frames) {
+    for await (const piece of ends.frames(new StreamReader(input))) {
       consumed += piece.length;
       // The slow disk: every few pieces, give the producer every chance to run ahead.
       if (++pieces % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -52,7 +80,7 @@ async function maxAhead(mode: 'v2' | 'legacy'): Promise<number> {
   return ahead;
 }
 
-for (const mode of ['v2', 'legacy'] as const) {
+for (const mode of ['v2', 'legacy', 'gzip'] as const) {
   test(`${mode}: a slow receiver holds the sender back (bytes in flight stay bounded)`, async () => {
     const ahead = await maxAhead(mode);
     assert.ok(ahead <= LIMIT, `the producer got ${(ahead / MiB).toFixed(1)} MiB ahead of a slow consumer (limit ${LIMIT / MiB} MiB)`);
