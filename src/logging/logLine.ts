@@ -8,28 +8,35 @@ export function logLine(timestamp: string, label: string, level: string, message
   return `${timestamp}${tag} ${level}: ${message}`;
 }
 
-function tryAppend(file: string): boolean {
+function tryOpen(file: string): number | undefined {
   try {
-    closeSync(openSync(file, 'a', 0o640));
-    return true;
+    return openSync(file, 'a', 0o640);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /**
- * True when `file` can be appended to. logrotate renames the log and creates the new one a
- * moment later (`create` with owner and mode): a process starting in between must not lose its
- * lines, nor (as root) create the file with the wrong owner. So a log missing right after a
- * rotation is waited for briefly.
+ * `file` opened for appending, or undefined when it cannot be. logrotate renames the log and
+ * creates the new one a moment later (`create` with owner and mode): a process starting in
+ * between must not lose its lines, nor (as root) create the file with the wrong owner. So a log
+ * missing right after a rotation is waited for briefly.
  */
-export function canAppend(file: string): boolean {
+export function openAppend(file: string): number | undefined {
   // Only a log that was just rotated away (its `.1` is there) is worth waiting for.
-  if (existsSync(file) || !existsSync(`${file}.1`)) return tryAppend(file);
+  if (existsSync(file) || !existsSync(`${file}.1`)) return tryOpen(file);
   const until = Date.now() + 1000;
   while (Date.now() < until) {
-    if (existsSync(file)) return tryAppend(file);
+    if (existsSync(file)) return tryOpen(file);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }
-  return tryAppend(file);
+  return tryOpen(file);
+}
+
+/** True when `file` can be appended to (as openAppend; for a logger that opens the file itself). */
+export function canAppend(file: string): boolean {
+  const fd = openAppend(file);
+  if (fd === undefined) return false;
+  closeSync(fd);
+  return true;
 }

@@ -1,6 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import type { Logger } from './api.js';
-import { canAppend, logLine } from './logLine.js';
+import { logLine, openAppend } from './logLine.js';
 import { redact } from './redact.js';
 
 // The log of a plugin call (inno-snapshot.pl, socket-copy.palomino.pl): the same lines as
@@ -32,14 +32,8 @@ export function createPlainLogger(opts: PlainLoggerOptions): PlainLogger {
   const secrets = [...(opts.secrets ?? [])];
   const label = opts.label ?? '';
   const threshold = LEVELS[opts.level ?? 'info'] ?? LEVELS.info;
-  let fd: number | undefined;
-  if (opts.file && canAppend(opts.file)) {
-    try {
-      fd = openSync(opts.file, 'a', 0o640);
-    } catch {
-      fd = undefined;
-    }
-  }
+  // Opened once: the check that waits out a rotation hands over its descriptor.
+  let fd = opts.file ? openAppend(opts.file) : undefined;
   const write = (level: string, message: string): void => {
     if (fd === undefined || (LEVELS[level] ?? 0) > (threshold ?? 2)) return;
     const line = `${logLine(new Date().toISOString(), label, level, redact(String(message), secrets))}\n`;
