@@ -325,12 +325,15 @@ for h in "${hosts[@]}"; do
 done
 ok "every host installed $deb_v1 by name from the signed repository"
 rm -rf "$work/www.new" && cp -a "$work/repo-v2" "$work/www.new"
+# Published now: http.server answers apt's If-Modified-Since by the files' mtime (to the
+# second), so a v2 tree kept at its build time could look no newer than v1's cached lists.
+find "$work/www.new" -exec touch {} +
 rm -rf "$work/www" && mv "$work/www.new" "$work/www"
 play latest -e zrm_innobackupex_package_state=latest || { tail -n 60 "$work/logs/play-latest.log" >&2; die "the play with package_state=latest failed"; }
 show latest
 for h in "${hosts[@]}"; do
   got=$(on "$h" dpkg-query -W -f='\${Version}' mysql-zrm-innobackupex)
-  [ "$got" = "$deb_v2" ] || die "$h has $got after package_state=latest, not $deb_v2"
+  [ "$got" = "$deb_v2" ] || { on "$h" apt-cache policy mysql-zrm-innobackupex >&2 || true; die "$h has $got after package_state=latest, not $deb_v2"; }
 done
 ok "package_state=latest upgraded every host to $deb_v2"
 play latest-again -e zrm_innobackupex_package_state=latest || { tail -n 60 "$work/logs/play-latest-again.log" >&2; die "the second play with latest failed"; }
