@@ -56,13 +56,15 @@ async function listen(s: Setup, config: AppConfig) {
     const logFile = join(s.env.root, `tls-${++n}.log`);
     const logger = createLogger({ file: logFile, level: 'debug' });
     const deps = { config, logger, toolLog: createLogger({ file: join(s.env.root, 'tool.log') }), env: {}, peer: 'test' };
-    served.push(
-      runServer({ input: sock, output: sock }, deps).then(async (status) => {
-        sock.end();
-        await flushLogger(logger);
-        return { status, log: await readFile(logFile, 'utf8') };
-      }),
-    );
+    const done = runServer({ input: sock, output: sock }, deps).then(async (status) => {
+      sock.end();
+      await flushLogger(logger);
+      return { status, log: await readFile(logFile, 'utf8') };
+    });
+    // A test that does not look at this conversation still must not see it fail later, after
+    // the temp dir is gone: close() waits for it, and this handler keeps it from being unhandled.
+    done.catch(() => undefined);
+    served.push(done);
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   const wire: Buffer[] = [];
@@ -82,10 +84,12 @@ async function listen(s: Setup, config: AppConfig) {
     port: (proxy.address() as { port: number }).port,
     served,
     wire: () => Buffer.concat(wire),
-    close: () => {
+    /** Ends every conversation and waits for the server side to finish reading its log. */
+    close: async () => {
       for (const sock of open) sock.destroy();
       proxy.close();
       server.close();
+      await Promise.allSettled(served);
     },
   };
 }
@@ -122,7 +126,7 @@ test('TLS and the secret: served, and neither the request nor the data is readab
       assert.ok(wire.includes('HELLO'), 'the hello is in clear');
       for (const secretText of ['backup-payload-in-clear', 'f.txt', 'copy from', 'AUTH']) assert.ok(!wire.includes(secretText), `${secretText} seen on the wire`);
     } finally {
-      l.close();
+      await l.close();
     }
   }));
 
@@ -131,8 +135,9 @@ test('TLS alone (no secret): certificates on both sides suffice', () =>
     const l = await listen(s, serverConfig(s, false));
     try {
       assert.ok((await fetch(l.port, s, { ...s.client, ca: s.caPath })).includes('backup-payload-in-clear'));
+      assert.equal((await l.served[0])?.status, 0);
     } finally {
-      l.close();
+      await l.close();
     }
   }));
 
@@ -146,7 +151,7 @@ test('a client certificate from another CA is refused by the server', () =>
       assert.match(r?.log ?? '', /refused before the request: TLS handshake failed/);
       assert.ok(!l.wire().includes('backup-payload-in-clear'));
     } finally {
-      l.close();
+      await l.close();
     }
   }));
 
@@ -160,7 +165,7 @@ test('the client refuses a server whose certificate does not carry the expected 
       // The name in the certificate, asked for by name: accepted.
       assert.ok((await fetch(l.port, s, { ...s.client, ca: s.caPath, serverName: 'localhost' })).includes('backup-payload-in-clear'));
     } finally {
-      l.close();
+      await l.close();
     }
   }));
 
@@ -170,12 +175,12 @@ test('a server that requires TLS tells a client without it; a client with TLS is
     try {
       await assert.rejects(fetch(l.port, s, { cert: '', key: '', ca: '' }, s.secret), /this server requires tls/);
     } finally {
-      l.close();
+      await l.close();
     }
     const plain = await listen(s, parseAppConfig(`[backup]\ntmp_dir = ${s.env.tmp}\n[server]\nallowed_roots = ${s.env.data}\n`));
     try {
       await assert.rejects(fetch(plain.port, s, { ...s.client, ca: s.caPath }), /asks for tls but this server has no \[tls\]/);
     } finally {
-      plain.close();
+      await plain.close();
     }
   }));
