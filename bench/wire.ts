@@ -53,7 +53,7 @@ async function receive(mode: WireMode, input: Socket): Promise<number> {
     return total;
   }
   const reader = new StreamReader(input);
-  const frames = mode === 'legacy' ? readLegacyFrames(reader) : readV2Frames(reader, { backgroundHash: mode === 'v2' });
+  const frames = mode === 'legacy' ? readLegacyFrames(reader, { reuseBuffer: true }) : readV2Frames(reader, { backgroundHash: mode === 'v2' });
   for await (const payload of frames) total += payload.length;
   return total;
 }

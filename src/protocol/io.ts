@@ -75,6 +75,22 @@ export function writeAll(out: AnyWritable, data: Buffer | string | readonly Buff
 }
 
 /**
+ * Writes `data` and resolves once `out` holds none of it: libuv has handed all of it to the
+ * kernel (at once, or in the write's callback), so the caller may overwrite the buffer. Waiting
+ * for this also waits out a full buffer, as writeAll does. Rejects if the write fails.
+ */
+export function writeReleased(out: Writable, data: Buffer): Promise<void> {
+  guard(out);
+  if (out.destroyed || out.writableEnded) return Promise.reject(closedError(out, 'write failed'));
+  return new Promise<void>((resolve, reject) => {
+    // Node calls the callback on failure too, the stream's destruction included.
+    out.write(data, (err) => (err ? reject(wrap(err, 'write failed')) : resolve()));
+    // Written through right away: the callback would come only a tick later.
+    if (out.writableLength === 0) resolve();
+  });
+}
+
+/**
  * Throws (the error the stream already had, or "already closed") if `out` can take no more
  * writes; else makes sure a later 'error' is kept for the next check instead of crashing us.
  * For senders that write synchronously and wait only for 'drain' (see waitForDrain).

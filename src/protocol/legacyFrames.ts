@@ -275,12 +275,29 @@ class FrameDecoder {
   }
 }
 
+export interface LegacyReadOptions {
+  /**
+   * Decode every yield into the same buffer, so a yield is valid only until the next step: for
+   * consumers that hand each piece over before asking for the next (receiveIntoDir). A stream
+   * of any length then allocates nothing per frame, and leaves no decoded pieces behind for
+   * V8's full GC (they made a 1.8b5 client's RSS grow with the size of the backup).
+   */
+  reuseBuffer?: boolean;
+}
+
 /**
  * The decoded bytes until the sender closes the connection: each yield is one frame and the
  * frames after it that had already arrived, decoded into one buffer.
  */
-export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Buffer> {
+export async function* readLegacyFrames(reader: StreamReader, opts: LegacyReadOptions = {}): AsyncGenerator<Buffer> {
   const frames = new FrameDecoder(reader);
+  let reused: Buffer | undefined;
+  const outBuffer = (n: number): Buffer => {
+    if (!opts.reuseBuffer) return Buffer.allocUnsafe(n);
+    // As large as a kernel call can make (it takes at most IN_BYTES of text), so it never grows.
+    if (reused === undefined || reused.length < n) reused = Buffer.allocUnsafe(Math.max(n, IN_BYTES));
+    return reused;
+  };
   for (;;) {
     const length = await nextFrame(reader);
     if (length === null) return;
@@ -290,16 +307,17 @@ export async function* readLegacyFrames(reader: StreamReader): AsyncGenerator<Bu
       const taken = k.decodeFrames(reader.copyBuffered(k.memory, IN, IN_BYTES));
       if (taken > 0) {
         reader.skip(taken);
-        const out = Buffer.allocUnsafe(k.decodedLength());
-        out.set(k.memory.subarray(OUT, OUT + out.length));
-        yield out;
+        const length = k.decodedLength();
+        const out = outBuffer(length);
+        out.set(k.memory.subarray(OUT, OUT + length));
+        yield out.subarray(0, length);
         continue;
       }
     }
     // Otherwise (no kernel, an empty or huge frame, or a fault the kernel stopped at) in JS.
     reader.take(4);
     if (length === 0) continue; // the old server never sent one; decodes to nothing
-    const out = Buffer.allocUnsafe(Math.max(DECODE_BATCH, uudecodedMaxLength(length)));
+    const out = outBuffer(Math.max(DECODE_BATCH, uudecodedMaxLength(length)));
     let o = frames.decode(length, out, 0);
     try {
       for (;;) {

@@ -54,7 +54,7 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
     let trailer: Trailer | undefined;
     const checked = { backgroundHash: true, onTrailer: (t: Trailer) => { trailer = t; } };
     const framed = conv.protocol === 'legacy'
-      ? readLegacyFrames(conv.reader)
+      ? readLegacyFrames(conv.reader, { reuseBuffer: true })
       : encoding ? readCompressedV2(conv.reader, encoding.codec, checked) : readV2Frames(conv.reader, checked);
     const where = `${conv.socket.remoteAddress ?? '?'}:${conv.socket.remotePort ?? '?'}`;
     const guarded = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout, conv.protocol === 'v2');

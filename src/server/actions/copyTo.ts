@@ -22,7 +22,7 @@ export async function copyTo(s: Session): Promise<Outcome> {
   }
   await sendV2Greeting(s, 'ready');
   try {
-    const frames = s.protocol === 'v2' ? readV2Frames(s.reader) : readLegacyFrames(s.reader);
+    const frames = s.protocol === 'v2' ? readV2Frames(s.reader) : readLegacyFrames(s.reader, { reuseBuffer: true });
     const r = await receiveIntoDir(frames, 'tar', dest, { allowEmpty: s.protocol === 'legacy', requireTarEnd: s.protocol === 'legacy' });
     s.bytes = r.bytes;
     if (s.protocol === 'v2') await sendStatus(s, true, [`received ${r.bytes} bytes into ${dest}`]);

@@ -134,6 +134,33 @@ for (const simd of [true, false]) {
   });
 }
 
+for (const simd of [true, false]) {
+  test(`readLegacyFrames with reuseBuffer decodes every frame into one buffer, for any length of stream (${simd ? 'SIMD kernel' : 'JS loops'})`, async () => {
+    useUuSimd(simd);
+    try {
+      const data = randomBytes(60 * LEGACY_CHUNK + 77);
+      const sink = new Sink();
+      const sender = new LegacySender(sink);
+      await sender.write(data);
+      await sender.end();
+      for (const size of [1000, Infinity]) {
+        const memories = new Set<ArrayBufferLike>();
+        const copies: Buffer[] = [];
+        const reader = size === Infinity ? readerOf(sink.data) : pulledReaderOf(sink.data, size);
+        for await (const part of readLegacyFrames(reader, { reuseBuffer: true })) {
+          memories.add(part.buffer);
+          copies.push(Buffer.from(part)); // valid until the next step only
+        }
+        assert.ok(copies.length > 1, 'several yields');
+        assert.equal(memories.size, 1, `one buffer for all ${copies.length} yields (pieces of ${size})`);
+        assert.ok(Buffer.concat(copies).equals(data), `decoded as sent (pieces of ${size})`);
+      }
+    } finally {
+      useUuSimd(true);
+    }
+  });
+}
+
 test('readLegacyFrames yields the good frames before a bad one, then fails', async () => {
   const data = randomBytes(5 * LEGACY_CHUNK);
   const sink = new Sink();
