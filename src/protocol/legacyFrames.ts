@@ -342,8 +342,11 @@ export async function* readLegacyFrames(reader: StreamReader, opts: LegacyReadOp
  */
 const LEGACY_FAILURE_TEXT = 'ZRM-INNOBACKUPEX: THE SERVER FAILED; THIS STREAM IS NOT A BACKUP. SEE THE SERVER LOG.\n';
 
+/** The bytes a failure frame decodes to. */
+export const LEGACY_FAILURE_BYTES = 1024;
+
 export function legacyFailureFrame(): Buffer {
-  const junk = Buffer.alloc(1024);
+  const junk = Buffer.alloc(LEGACY_FAILURE_BYTES);
   for (let o = 0; o < junk.length; o += LEGACY_FAILURE_TEXT.length) junk.write(LEGACY_FAILURE_TEXT, o, 'latin1');
   return encodeLegacyFrame(junk);
 }

@@ -1,7 +1,7 @@
 import { CompressingSender } from '../protocol/compressionFrames.js';
 import { V2Sender } from '../protocol/v2Frames.js';
 import type { Session } from './context.js';
-import { sendLegacyChecked, sendLegacyStaged } from './legacyStaged.js';
+import { sendLegacy } from './legacySend.js';
 import { StallError, pumpToClient } from './stall.js';
 
 export interface ProducerStatus {
@@ -12,20 +12,20 @@ export interface ProducerStatus {
 
 /**
  * Sends a producer's bytes to the client in the session's framing. A v2 client gets them as they
- * come (compressed, when the OK line announced an encoding), then the trailer with the producer's status. A 1.8b5 client cannot hear a status: it gets
- * them only once the producer has succeeded (staged on local disk, unless `verified` says the
- * source is already a checked copy), and an invalid stream when anything fails.
+ * come (compressed, when the OK line announced an encoding), then the trailer with the
+ * producer's status. A 1.8b5 client cannot hear a status: it gets them as they come too, but
+ * never ending where tar would take a cut stream for whole until the producer has succeeded,
+ * or (`stage`: a backup tool's output) only once it has (legacySend.ts); and an invalid stream
+ * when anything fails.
  */
 export async function sendStream(
   s: Session,
   source: AsyncIterable<Buffer>,
   finish: () => Promise<ProducerStatus>,
   abort: () => void,
-  opts: { verified?: boolean } = {},
+  opts: { stage?: boolean } = {},
 ): Promise<ProducerStatus> {
-  if (s.protocol === 'legacy') {
-    return opts.verified ? sendLegacyChecked(s, source, finish, abort) : sendLegacyStaged(s, source, finish, abort);
-  }
+  if (s.protocol === 'legacy') return sendLegacy(s, source, finish, abort, { stage: opts.stage === true });
   const sender = s.encoding ? new CompressingSender(s.output, s.encoding, { backgroundHash: true }) : new V2Sender(s.output, { backgroundHash: true });
   let status: ProducerStatus;
   try {

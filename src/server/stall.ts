@@ -55,15 +55,6 @@ export class StallGuard {
   }
 }
 
-export async function withStallDeadline<T>(work: Promise<T>, seconds: number, onStall: () => void): Promise<T> {
-  const guard = new StallGuard(seconds, onStall);
-  try {
-    return await guard.wait(work);
-  } finally {
-    guard.dispose();
-  }
-}
-
 /**
  * How a chunk goes to the client: synchronously, saying whether the client's buffer has room
  * for more (false: wait for 'drain'), or as a promise to wait for.

@@ -7,7 +7,7 @@ import { extractXbstream } from '../../xbstream/extract.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStream, type ProducerStatus } from '../dataSender.js';
 import { sendBackupGreeting } from '../reply.js';
-import { failedLegacy, poisonLegacy } from '../legacyStaged.js';
+import { failedLegacy, poisonLegacy } from '../legacySend.js';
 import { makeScratchDir } from '../../backupTool/scratch.js';
 
 /**
@@ -32,7 +32,7 @@ export async function streamBackupTool(s: Session, creds: Credentials): Promise<
 
 async function streamDirect(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
   await sendBackupGreeting(s, tool.format);
-  return sendStream(s, tool.stdout, () => tool.done, () => tool.kill());
+  return sendStream(s, tool.stdout, () => tool.done, () => tool.kill(), { stage: true });
 }
 
 async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerStatus> {
@@ -51,7 +51,7 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
       return { ok: false, exitCode: result.exitCode, message };
     }
     const tar = startTarCreate(staging, ['.'], { run: s.deps.run });
-    return await sendStream(s, tar.stdout, () => tarStatus(tar, result.message), () => tar.kill(), { verified: true });
+    return await sendStream(s, tar.stdout, () => tarStatus(tar, result.message), () => tar.kill());
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

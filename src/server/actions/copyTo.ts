@@ -6,7 +6,7 @@ import { readV2Frames } from '../../protocol/v2Frames.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import type { Outcome, Session } from '../context.js';
 import { sendStatus, sendV2Error, sendV2Greeting } from '../reply.js';
-import { tellLegacyUploadFailed } from '../legacyStaged.js';
+import { tellLegacyUploadFailed } from '../legacySend.js';
 
 /** `copy to`: the client uploads a tar stream into a directory of this host. */
 export async function copyTo(s: Session): Promise<Outcome> {
