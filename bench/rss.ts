@@ -16,6 +16,7 @@ import { checkedRun } from './e2e.js';
 import { hasGnuTime, runTool } from './measure.js';
 import type { Row } from './report.js';
 import type { Plan, Run } from './rounds.js';
+import { launcherNodeFlags } from './startup.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/app/zrm-innobackupex.mjs', import.meta.url));
 const MiB = 1024 * 1024;
@@ -126,15 +127,18 @@ export async function rssPlan(cfg: BenchConfig, tmp: string): Promise<Plan> {
   const srcDir = join(tmp, 'rss-src');
   await mkdir(srcDir);
   const runs: Run[] = [];
+  // Every row runs node with the launcher's flags, as the installed plugins run; the rows of
+  // BENCH_RSS_NODE_FLAGS with those instead.
+  const installed = launcherNodeFlags();
   const copyRun = (protocol: ClientProtocol, nodeFlags: readonly string[], file: string, sha256: string, bytes: number): Run => {
-    const name = `${PROTOCOL_NAME[protocol]}, ${(bytes / MiB).toFixed(0)} MiB${nodeFlags.length > 0 ? `, node ${nodeFlags.join(' ')}` : ''}`;
+    const name = `${PROTOCOL_NAME[protocol]}, ${(bytes / MiB).toFixed(0)} MiB${nodeFlags === installed ? '' : `, node ${nodeFlags.join(' ')}`}`;
     const dest = join(tmp, `rss-dest-${runs.length}`);
     return checkedRun(name, dest, file, sha256, () => bundledCopy(name, protocol, nodeFlags, file, dest, tmp, bytes));
   };
   for (const [i, bytes] of sizes.entries()) {
     const file = join(srcDir, `rss-${bytes / MiB}.dat`);
     const sha256 = await writeDataFile(file, bytes);
-    for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, [], file, sha256, bytes));
+    for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, installed, file, sha256, bytes));
     // What a launcher flag would buy (BENCH_RSS_NODE_FLAGS), at the first size only.
     if (i === 0 && cfg.rssNodeFlags.length > 0) {
       for (const protocol of ['v2', 'legacy'] as const) runs.push(copyRun(protocol, cfg.rssNodeFlags, file, sha256, bytes));
@@ -142,7 +146,7 @@ export async function rssPlan(cfg: BenchConfig, tmp: string): Promise<Plan> {
   }
   return {
     group: 'rss',
-    what: `peak RSS of the bundle as socket-server (connection on fd 0/1, as under xinetd) and as socket-copy, copy from of one file of ${cfg.rssSizesMiB.join(' and ')} MiB over loopback (flat = the same MiB at every size)`,
+    what: `peak RSS of the bundle as socket-server (connection on fd 0/1, as under xinetd) and as socket-copy (node ${installed.join(' ')}, the launcher's flags), copy from of one file of ${cfg.rssSizesMiB.join(' and ')} MiB over loopback (flat = the same MiB at every size)`,
     runs: [{ name: 'node -e 0 (no work; no time baseline)', run: () => bareNode(tmp) }, ...runs],
     cleanup: () => rm(srcDir, { recursive: true, force: true }),
   };

@@ -22,6 +22,13 @@ const APP = join(ROOT, 'dist', 'app');
 const BUNDLE = join(APP, 'zrm-innobackupex.mjs');
 const LAUNCHER = join(ROOT, 'packaging', 'launchers', 'zrm-launcher');
 const CALLS = 10;
+
+/** The node flags on the launcher's `#!` line: what every installed plugin and command runs with. */
+export function launcherNodeFlags(): string[] {
+  const first = readFileSync(LAUNCHER, 'utf8').split('\n', 1)[0] ?? '';
+  if (!first.startsWith('#!')) throw new Error(`bench: ${LAUNCHER} has no #! line`);
+  return first.slice(2).trim().split(/\s+/).slice(1);
+}
 const TICKS_PER_S = 100;
 
 /** CPU seconds of this process's children that have been waited for (/proc: cutime + cstime). */
@@ -81,16 +88,18 @@ export async function startupPlan(_cfg: BenchConfig, tmp: string): Promise<Plan>
   delete env.NODE_EXTRA_CA_CERTS;
   const snapshotArgs = ['--action', 'get-vm-device-details', '--directory', join(dir, 'data'), '--sname', 'bench'];
   // The calls that make the code caches, as the first plugin call on a host does.
-  await runOnce([launcher, ...snapshotArgs], env);
-  await runOnce([whole, ...snapshotArgs], env);
+  await runOnce([...launcherNodeFlags(), launcher, ...snapshotArgs], env);
+  await runOnce([...launcherNodeFlags(), whole, ...snapshotArgs], env);
+  // Started as the kernel starts the installed files: node with the launcher's own flags.
+  const flags = launcherNodeFlags();
   return {
     group: 'startup',
     what: `one plugin call, mean of ${CALLS} sequential calls (the bundles in dist/app; CPU s per call)`,
     runs: [
       batch('node -e 0', ['-e', '0'], env),
-      batch('inno-snapshot.pl --action get-vm-device-details', [launcher, ...snapshotArgs], env),
-      batch('  the same, the whole program\'s bundle (code cache too)', [whole, ...snapshotArgs], env),
-      batch('  the same, bundle run directly (no code cache)', [plugin, ...snapshotArgs], env),
+      batch('inno-snapshot.pl --action get-vm-device-details', [...flags, launcher, ...snapshotArgs], env),
+      batch('  the same, the whole program\'s bundle (code cache too)', [...flags, whole, ...snapshotArgs], env),
+      batch('  the same, bundle run directly (no code cache)', [...flags, plugin, ...snapshotArgs], env),
     ],
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

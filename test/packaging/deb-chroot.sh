@@ -110,7 +110,7 @@ assert_stat "$r" "/var/log/socket-server.log" 640 mysql mysql
 assert_stat "$r" "/var/log/innobackupex.log" 640 mysql mysql
 for f in /usr/bin/zrm-innobackupex /usr/share/mysql-zrm/plugins/{inno-snapshot.pl,socket-server.palomino.pl,socket-copy.palomino.pl}; do
   assert_stat "$r" "$f" 755 root root
-  assert_eq "$f interpreter" '#!/usr/bin/node' "$(head -n1 "$r$f")"
+  assert_eq "$f interpreter" '#!/usr/bin/node --single-threaded' "$(head -n1 "$r$f")"
 done
 
 step "the command and each plugin on Debian's Node 18"

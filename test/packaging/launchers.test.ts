@@ -91,7 +91,7 @@ test('one launcher file is installed under the four names', async () => {
     assert.match(nfpm, new RegExp(`- src: packaging/launchers/zrm-launcher\\n    dst: ${dst}\\n    file_info: \\{mode: 0755\\}\\n`), dst);
   }
   const text = await readFile(LAUNCHER, 'utf8');
-  assert.ok(text.startsWith('#!/usr/bin/node\n'));
+  assert.ok(text.startsWith('#!/usr/bin/node --single-threaded\n'));
   assert.ok(text.includes(`const LIB = '${LIB}';`));
 });
 
