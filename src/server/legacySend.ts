@@ -1,7 +1,9 @@
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
-import { waitForDrain, writeAll } from '../protocol/io.js';
+import { endWritable, waitForDrain, writeAll } from '../protocol/io.js';
 import { formatStatusBlock } from '../protocol/statusBlock.js';
 import { LEGACY_CHUNK, LegacySender, legacyFailureFrame, LEGACY_FAILURE_BYTES } from '../protocol/legacyFrames.js';
 import { TarWalker } from '../tar/walker.js';
@@ -26,6 +28,9 @@ import { makeScratchDir } from '../backupTool/scratch.js';
 /** What may wait in memory for the next safe cut before the rest of the stream is spooled. */
 const HOLD_LIMIT = 4 * 1024 * 1024;
 
+/** What the spool file takes before it holds the producer back. */
+const SPOOL_BUFFER = 1024 * 1024;
+
 /** How much of a spooled stream is read (and framed, and written) at a time. */
 const STAGED_READ = 256 * 1024;
 
@@ -47,25 +52,50 @@ async function* readStaged(file: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** The file the rest of a stream goes to once too much has waited for a safe cut. */
+/**
+ * The file the rest of a stream goes to (a backup tool's output, or what came after too much had
+ * waited for a safe cut). Written as a socket is: up to SPOOL_BUFFER taken at once, so reading
+ * the producer's pipe and writing the disk overlap, with no promise per piece.
+ */
 class Spool {
-  private constructor(readonly file: string, private readonly fh: FileHandle) {}
+  private error: unknown;
+
+  private constructor(readonly file: string, private readonly out: WriteStream) {
+    out.on('error', (err) => {
+      this.error ??= err;
+    });
+  }
 
   static async open(dir: string): Promise<Spool> {
     const file = join(dir, 'stream');
-    return new Spool(file, await open(file, 'wx', 0o600));
+    const out = createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: SPOOL_BUFFER });
+    await once(out, 'open');
+    return new Spool(file, out);
   }
 
-  async write(chunk: Buffer): Promise<void> {
+  /** As pumpToClient's send: true while the file's buffer has room, else a promise for 'drain'. */
+  write(chunk: Buffer): true | Promise<void> {
+    if (this.error === undefined && this.out.write(chunk)) return true;
+    return this.settled(waitForDrain(this.out));
+  }
+
+  /** Flushes and closes the file. */
+  end(): Promise<void> {
+    return this.settled(endWritable(this.out));
+  }
+
+  destroy(): void {
+    this.out.destroy();
+  }
+
+  // `work`, failing with what went wrong with the file (an 'error' between two writes included).
+  private async settled(work: Promise<void>): Promise<void> {
     try {
-      await this.fh.write(chunk);
+      await work;
     } catch (err) {
-      throw new Error(`staging the stream in ${this.file} failed: ${errorMessage(err)}`, { cause: err });
+      this.error ??= err;
     }
-  }
-
-  close(): Promise<void> {
-    return this.fh.close().catch(() => undefined);
+    if (this.error !== undefined) throw new Error(`staging the stream in ${this.file} failed: ${errorMessage(this.error)}`, { cause: this.error });
   }
 }
 
@@ -132,7 +162,10 @@ class HeldStream {
     const held = this.held;
     this.held = [];
     this.heldBytes = 0;
-    for (const piece of held) await this.spool.write(piece);
+    for (const piece of held) {
+      const room = this.spool.write(piece);
+      if (room !== true) await room;
+    }
   }
 
   /** The producer succeeded: sends everything held back (and spooled), and the last frame. */
@@ -142,7 +175,7 @@ class HeldStream {
       const drained = (room: boolean): Promise<void> | undefined => (room ? undefined : guard.wait(waitForDrain(this.s.output)));
       await drained(this.release(this.heldBytes));
       if (this.spool) {
-        await this.spool.close();
+        await this.spool.end();
         for await (const piece of readStaged(this.spool.file)) await drained(this.sender.send(piece));
       }
       await guard.wait(this.sender.end());
@@ -156,8 +189,8 @@ class HeldStream {
     return this.sent > 0 && this.sent === this.walker.lastSafeCut ? this.walker.lastSafeRegionEnd - this.sent : 0;
   }
 
-  close(): Promise<void> {
-    return this.spool?.close() ?? Promise.resolve();
+  close(): void {
+    this.spool?.destroy();
   }
 }
 
@@ -207,7 +240,7 @@ export async function sendLegacy(
     if (!status.ok) await poisonLegacy(s, status.message, held.leftInMember);
     return status;
   } finally {
-    await held.close();
+    held.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }
 }

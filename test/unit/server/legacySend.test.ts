@@ -139,3 +139,24 @@ test('1.8b5, a backup tool\'s output (stage): nothing goes out before the tool h
     assert.ok(failed.wire.length < 2 * LEGACY_CHUNK, 'only the failure frame');
     assert.deepEqual(await readdir(env.tmp), [], 'the staging directory is removed');
   }));
+
+test('1.8b5, staging on a full disk: the producer is stopped, the client gets the failure frame, the log says why, nothing is left', () =>
+  withServerEnv(async (env) => {
+    const data = await tarOf(env, (src) => writeFile(join(src, 'ibdata1'), Buffer.alloc(3 * 1024 * 1024, 5)));
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', env.tmp]);
+    try {
+      let aborted = false;
+      const out = new Sink();
+      const s = sessionOf(env, out);
+      const status = await sendLegacy(s, (async function* () { yield* split(data, 65536); })(), async () => (aborted ? FAILED : OK), () => { aborted = true; }, { stage: true });
+      await flushLogger(s.deps.logger);
+      assert.equal(status.ok, false);
+      assert.ok(aborted, 'the producer was stopped');
+      assert.match(status.message, /staging the stream in .* failed: .*(No space left|ENOSPC)/);
+      assert.notEqual(await tarExit(env, out.data), 0);
+      assert.ok(out.data.length < 2 * LEGACY_CHUNK, 'only the failure frame');
+      assert.deepEqual(await readdir(env.tmp), [], 'the staging directory is removed');
+    } finally {
+      await execa('umount', [env.tmp]);
+    }
+  }));
