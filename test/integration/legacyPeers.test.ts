@@ -105,6 +105,25 @@ describe('1.8b5 peers', () => {
     assert.ok(wire.equals(Buffer.from(framed.stdout)), `legacy frames differ from the old server's: ${wire.length} vs ${framed.stdout.length} bytes`);
   });
 
+  test('an old client copies a tree of plain files, streamed as tar makes it, and gets every file whole', async () => {
+    const src = join(tmp.path, 'tree');
+    await mkdir(join(src, 'db', 'empty-dir'), { recursive: true });
+    const files: Record<string, Buffer> = {};
+    for (const [name, size] of [['db/t1.MYD', 3_000_000], ['db/t1.MYI', 10_240], ['db/t1.frm', 8_555], ['db/empty.MYD', 0], ['my.cnf', 333]] as const) {
+      const data = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) data[i] = (i * 31 + size) % 251;
+      files[name] = data;
+      await writeFile(join(src, name), data);
+    }
+    const dest = join(tmp.path, 'old-client-tree');
+    await mkdir(dest);
+    await ours.idle();
+    const r = await execa(join(FIXTURES, 'old-copy-from.pl'), ['127.0.0.1', String(ours.port), `${src}/.`, dest], { reject: false });
+    assert.equal(r.exitCode, 0, r.stderr);
+    for (const [name, data] of Object.entries(files)) assert.ok((await readFile(join(dest, name))).equals(data), `${name} arrived whole`);
+    assert.deepEqual(await readdir(join(dest, 'db', 'empty-dir')), []);
+  });
+
   test('stock ZRM\'s version 1.8 is hung up on without a byte, and logged', async () => {
     // The server hangs up first and writes its log line on the way out. xinetd (instances = 1)
     // also hangs up without a byte while the previous test's server is still exiting: ask
