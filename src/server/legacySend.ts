@@ -225,10 +225,7 @@ export async function sendLegacy(
       await pumpToClient(s, source, (chunk) => held.take(chunk));
       status = await finish();
     } catch (err) {
-      abort();
-      const produced = await finish().catch(() => undefined);
-      const message = produced && !produced.ok ? `${produced.message}; sending failed: ${errorMessage(err)}` : `sending failed: ${errorMessage(err)}`;
-      status = { ok: false, exitCode: produced?.exitCode ?? null, message };
+      status = await stopProducer(`sending failed: ${errorMessage(err)}`, abort, finish);
     }
     if (status.ok) {
       try {
@@ -245,16 +242,22 @@ export async function sendLegacy(
   }
 }
 
+/** Stops the producer after `why` went wrong on our side: the status, with its own failure too. */
+async function stopProducer(why: string, abort: () => void, finish: () => Promise<ProducerStatus>): Promise<ProducerStatus> {
+  abort();
+  const produced = await finish().catch(() => undefined);
+  const message = produced && !produced.ok ? `${produced.message}; ${why}` : why;
+  return { ok: false, exitCode: produced?.exitCode ?? null, message };
+}
+
 /**
  * A 1.8b5 stream that failed on our side before its data went out: stops the producer, then
  * makes the stream invalid for the old client, which must still see a failure.
  */
 export async function failedLegacy(s: Session, err: unknown, abort: () => void, finish: () => Promise<ProducerStatus>): Promise<ProducerStatus> {
-  abort();
-  const produced = await finish().catch(() => undefined);
-  const message = produced && !produced.ok ? `${produced.message}; ${errorMessage(err)}` : errorMessage(err);
-  await poisonLegacy(s, message);
-  return { ok: false, exitCode: produced?.exitCode ?? null, message };
+  const status = await stopProducer(errorMessage(err), abort, finish);
+  await poisonLegacy(s, status.message);
+  return status;
 }
 
 /**

@@ -23,9 +23,8 @@ export class TarWalker {
   private skip = 0;
   /** Extension blocks of an old-GNU sparse header still to come. */
   private sparseExt = false;
-  /** The data region of the member now passing, and whether a cut inside it fails tar -x. */
+  /** Where the data of the member now passing starts, and whether a cut inside it fails tar -x. */
   private regionStart = 0;
-  private regionEnd = 0;
   private cuttable = false;
   /** Bytes walked. */
   position = 0;
@@ -71,11 +70,12 @@ export class TarWalker {
 
   // Inside a regular file's data: the last cut at the granularity that leaves some of it unsent.
   private noteCut(): void {
-    const last = Math.min(this.position, this.regionEnd - 1);
+    const regionEnd = this.position + this.skip;
+    const last = Math.min(this.position, regionEnd - 1);
     const cut = last - (last % this.granularity);
     if (cut > this.regionStart && cut > this.lastSafeCut) {
       this.lastSafeCut = cut;
-      this.lastSafeRegionEnd = this.regionEnd;
+      this.lastSafeRegionEnd = regionEnd;
     }
   }
 
@@ -100,7 +100,6 @@ export class TarWalker {
     const type = entryType(h);
     this.skip = NO_DATA.has(type) ? 0 : Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
     this.regionStart = this.position;
-    this.regionEnd = this.position + this.skip;
     this.cuttable = REGULAR.has(type) && size > 0;
     if (type === 'S' && h[482] !== 0) this.sparseExt = true;
   }

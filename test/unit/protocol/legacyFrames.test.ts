@@ -9,7 +9,7 @@ import { ProtocolError } from '../../../src/errors.js';
 import { LEGACY_CHUNK, LegacySender, encodeLegacyFrame, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
 import { useUuSimd } from '../../../src/protocol/uuencode.js';
-import { Sink, collect, pulledReaderOf, readerOf, sourceOf, split, vectorsDir } from './streams.js';
+import { Sink, collect, legacyWireOf, pulledReaderOf, readerOf, sourceOf, split, vectorsDir } from './streams.js';
 
 // Missing vectors must fail the run, never skip it: readFileSync throws.
 const dir = join(vectorsDir(), 'uuframe');
@@ -110,12 +110,9 @@ for (const simd of [true, false]) {
     useUuSimd(simd);
     try {
       const data = randomBytes(20 * LEGACY_CHUNK + 5);
-      const sink = new Sink();
-      const sender = new LegacySender(sink);
-      await sender.write(data);
-      await sender.end();
+      const wire = await legacyWireOf(data);
       const all: Buffer[] = [];
-      for await (const part of readLegacyFrames(readerOf(sink.data))) all.push(part);
+      for await (const part of readLegacyFrames(readerOf(wire))) all.push(part);
       // The kernel takes the frames that fit its 160 KiB of input (11 of 14116 bytes); the JS
       // loops fill 64 KiB buffers (6 frames).
       const per = simd ? 11 : 6;
@@ -125,7 +122,7 @@ for (const simd of [true, false]) {
       assert.deepEqual(all.map((b) => b.length), want);
       assert.ok(Buffer.concat(all).equals(data));
       const trickled: Buffer[] = [];
-      for await (const part of readLegacyFrames(pulledReaderOf(sink.data, 1000))) trickled.push(part);
+      for await (const part of readLegacyFrames(pulledReaderOf(wire, 1000))) trickled.push(part);
       assert.ok(trickled.length >= 20, 'never waits for more frames to fill a buffer');
       assert.ok(Buffer.concat(trickled).equals(data));
     } finally {
@@ -139,14 +136,11 @@ for (const simd of [true, false]) {
     useUuSimd(simd);
     try {
       const data = randomBytes(60 * LEGACY_CHUNK + 77);
-      const sink = new Sink();
-      const sender = new LegacySender(sink);
-      await sender.write(data);
-      await sender.end();
+      const wire = await legacyWireOf(data);
       for (const size of [1000, Infinity]) {
         const memories = new Set<ArrayBufferLike>();
         const copies: Buffer[] = [];
-        const reader = size === Infinity ? readerOf(sink.data) : pulledReaderOf(sink.data, size);
+        const reader = size === Infinity ? readerOf(wire) : pulledReaderOf(wire, size);
         for await (const part of readLegacyFrames(reader, { reuseBuffer: true })) {
           memories.add(part.buffer);
           copies.push(Buffer.from(part)); // valid until the next step only

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { LegacySender } from '../../../src/protocol/legacyFrames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
 
 /** Splits data into pieces of `size` bytes (the last one shorter). */
@@ -46,6 +47,15 @@ export class Sink extends Writable {
 }
 
 /** True when `part` is a view into `whole` (the same memory, not a copy). */
+/** The 1.8b5 frames of `data`, as LegacySender (byte for byte the old server) puts them on the wire. */
+export async function legacyWireOf(data: Buffer): Promise<Buffer> {
+  const sink = new Sink();
+  const sender = new LegacySender(sink);
+  await sender.write(data);
+  await sender.end();
+  return sink.data;
+}
+
 export function isViewOf(part: Buffer, whole: Buffer): boolean {
   const start = part.byteOffset - whole.byteOffset;
   return part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length;

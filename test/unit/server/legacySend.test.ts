@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import { execa } from 'execa';
 import { createLogger, flushLogger } from '../../../src/logging/logger.js';
-import { LEGACY_CHUNK, LegacySender, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
+import { LEGACY_CHUNK, readLegacyFrames } from '../../../src/protocol/legacyFrames.js';
 import type { Session } from '../../../src/server/context.js';
 import type { ProducerStatus } from '../../../src/server/dataSender.js';
 import { sendLegacy } from '../../../src/server/legacySend.js';
-import { Sink, collect, readerOf, split } from '../protocol/streams.js';
+import { Sink, collect, legacyWireOf, readerOf, split } from '../protocol/streams.js';
 import { withServerEnv, type ServerEnv } from './harness.js';
 
 // A 1.8b5 stream goes out as the producer makes it, but until the producer has succeeded the
@@ -35,15 +35,6 @@ async function tarExit(env: ServerEnv, wire: Buffer): Promise<number> {
   const dest = join(env.root, `x-${Math.random().toString(36).slice(2)}`);
   await mkdir(dest);
   return (await execa('tar', ['--same-owner', '-x', '-i', '-p', '-C', dest], { input: stream, reject: false })).exitCode ?? -1;
-}
-
-/** The frames the old server put on the wire for `data`: 10240-byte chunks, the last one shorter. */
-async function framesOf(data: Buffer): Promise<Buffer> {
-  const sink = new Sink();
-  const sender = new LegacySender(sink);
-  await sender.write(data);
-  await sender.end();
-  return sink.data;
 }
 
 /** sendLegacy of `data` in `piece`-byte pieces; `during` looks at the wire before each piece and before the producer's verdict. */
@@ -89,7 +80,7 @@ test('1.8b5: the stream goes out before the producer has finished, never where t
     assert.ok(looked >= 3, `the stream went out while it was made (looked at ${looked} prefixes)`);
     assert.ok(r.beforeVerdict.length > data.length / 2, 'most of it went out before the verdict');
     assert.equal(r.status.ok, true);
-    assert.ok(r.wire.equals(await framesOf(data)), 'the wire is what the old server sent');
+    assert.ok(r.wire.equals(await legacyWireOf(data)), 'the wire is what the old server sent');
     assert.equal(await tarExit(env, r.wire), 0);
   }));
 
@@ -120,7 +111,7 @@ test('1.8b5: a run of entries without data longer than the hold limit is staged,
     });
     assert.ok(staged, 'the rest of the stream was staged in tmp_dir');
     assert.ok(r.beforeVerdict.length > 0 && r.beforeVerdict.length < data.length, 'what came before the run of directories went out early');
-    assert.ok(r.wire.equals(await framesOf(data)), 'the wire is what the old server sent');
+    assert.ok(r.wire.equals(await legacyWireOf(data)), 'the wire is what the old server sent');
     assert.deepEqual(await readdir(env.tmp), [], 'the staging directory is removed');
     const failed = await run(env, data, FAILED, { holdLimit: 8192 });
     assert.notEqual(await tarExit(env, failed.wire), 0);
@@ -132,7 +123,7 @@ test('1.8b5, a backup tool\'s output (stage): nothing goes out before the tool h
     const data = await tarOf(env, (src) => writeFile(join(src, 'ibdata1'), Buffer.alloc(100_000, 3)));
     const ok = await run(env, data, OK, { stage: true });
     assert.equal(ok.beforeVerdict.length, 0, 'nothing before the verdict');
-    assert.ok(ok.wire.equals(await framesOf(data)));
+    assert.ok(ok.wire.equals(await legacyWireOf(data)));
     const failed = await run(env, data, FAILED, { stage: true });
     assert.equal(failed.beforeVerdict.length, 0);
     assert.notEqual(await tarExit(env, failed.wire), 0);
