@@ -22,7 +22,7 @@ export interface BenchConfig {
   tmpBase: string | undefined;
 }
 
-export const ALL_GROUPS = ['wire', 'xbstream', 'e2e', 'hotpath', 'startup', 'rss', 'compression'] as const;
+export const ALL_GROUPS = ['wire', 'xbstream', 'e2e', 'pair', 'hotpath', 'startup', 'rss', 'compression'] as const;
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, def: number): number {
   const text = env[name];

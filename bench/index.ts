@@ -12,6 +12,7 @@ import { hasGnuTime, runWorker } from './measure.js';
 import { hotpathPlan } from './hotpath.js';
 import { formatTable, writeResults, type Group } from './report.js';
 import { runRounds, type Plan } from './rounds.js';
+import { perlPairPlan } from './perlPair.js';
 import { rssPlan } from './rss.js';
 import { startupPlan } from './startup.js';
 import { wirePlan } from './wire.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       ['wire', async () => wirePlan(cfg)],
       ['xbstream', () => xbstreamPlan(cfg, tmp)],
       ['e2e', () => e2ePlan(cfg, tmp)],
+      ['pair', () => perlPairPlan(cfg, tmp)],
       ['hotpath', () => hotpathPlan(cfg, tmp)],
       ['startup', () => startupPlan(cfg, tmp)],
       ['rss', () => rssPlan(cfg, tmp)],

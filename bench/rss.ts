@@ -3,12 +3,8 @@
 // of one file to the same bundle started as `socket-copy`, as ZRM starts the copy plugin; each
 // under GNU time. The same copy at each size of BENCH_RSS_SIZES: with every stage streamed and
 // back-pressured, the peak RSS of a row must not grow with its size.
-import { once } from 'node:events';
-import { mkdir, rm, statfs, writeFile } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { mkdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { ClientProtocol } from '../src/config/appConfig.js';
 import type { BenchConfig } from './config.js';
 import { writeDataFile } from './data.js';
@@ -16,92 +12,19 @@ import { checkedRun } from './e2e.js';
 import { hasGnuTime, runTool } from './measure.js';
 import type { Row } from './report.js';
 import type { Plan, Run } from './rounds.js';
+import { bundleClient, bundleEnv, bundleServer, servedCopy } from './servedCopy.js';
 import { launcherNodeFlags } from './startup.js';
 
-const BUNDLE = fileURLToPath(new URL('../../dist/app/zrm-innobackupex.mjs', import.meta.url));
 const MiB = 1024 * 1024;
 const PROTOCOL_NAME: Record<ClientProtocol, string> = { v2: 'v2', legacy: '1.8b5', auto: 'auto' };
 
-/**
- * One-connection listener whose socket is handed to a child unread (pauseOnConnect); `stop`
- * gives up waiting (the client failed before connecting).
- */
-async function listenForChild(): Promise<{ port: number; accepted: Promise<Socket>; stop: () => void }> {
-  const server = createServer({ pauseOnConnect: true });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  const accepted = new Promise<Socket>((resolve, reject) => {
-    server.once('connection', (socket: Socket) => {
-      server.close();
-      resolve(socket);
-    });
-    server.once('close', () => reject(new Error('the client never connected')));
-  });
-  return { port: address.port, accepted, stop: () => server.close() };
-}
-
-/** Settings both ends read: only `root` is served, logs go there, nothing is armed. */
-async function writeSettings(root: string, protocol: ClientProtocol, port: number): Promise<NodeJS.ProcessEnv> {
-  const conf = join(root, `rss-${protocol}.conf`);
-  const zrmConf = join(root, `rss-${protocol}-zrm.conf`);
-  await writeFile(
-    conf,
-    [
-      '[server]', `allowed_roots = ${root}`,
-      '[state]', `dir = ${join(root, 'no-state-dir')}`,
-      '[backup]', `tmp_dir = ${root}`,
-      '[client]', `protocol = ${protocol}`,
-      '[log]', `server_log = ${join(root, 'rss-server.log')}`, `tool_log = ${join(root, 'rss-tool.log')}`, '',
-    ].join('\n'),
-    { mode: 0o600 },
+/** Our bundle on both ends, started by `node NODEFLAGS... bundle`. */
+function bundledCopy(name: string, protocol: ClientProtocol, nodeFlags: readonly string[], file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
+  return servedCopy(
+    name, dest, tmp, bytes,
+    async (port) => bundleServer(nodeFlags, await bundleEnv(tmp, protocol, port)),
+    async (port) => bundleClient(nodeFlags, await bundleEnv(tmp, protocol, port), file, dest),
   );
-  // The copy plugin learns the server's port from ZRM's per-run settings, as under ZRM.
-  await writeFile(zrmConf, `socket-remote-port=${port}\n`, { mode: 0o600 });
-  return { ...process.env, NODE_OPTIONS: '', ZRM_INNOBACKUPEX_CONF: conf, ZRM_CONF: zrmConf };
-}
-
-/**
- * The bundle as socket-server on the accepted connection, then as socket-copy pulling `file`;
- * both started by `node NODEFLAGS... bundle`.
- */
-async function bundledCopy(name: string, protocol: ClientProtocol, nodeFlags: readonly string[], file: string, dest: string, tmp: string, bytes: number): Promise<Row> {
-  await mkdir(dest);
-  const { port, accepted, stop } = await listenForChild();
-  const env = await writeSettings(tmp, protocol, port);
-  const serverRun = accepted.then(async (socket) => {
-    try {
-      // The child gets the connection's descriptor (dup'd by spawn); ours is closed right away.
-      const running = runTool(process.execPath, [...nodeFlags, BUNDLE, 'socket-server'], join(tmp, 'rss-server.time'), { env, stdin: socket, stdout: socket, stderr: 'pipe' });
-      socket.destroy();
-      return await running;
-    } catch (err) {
-      socket.destroy();
-      throw err;
-    }
-  });
-  const started = performance.now();
-  const argv = ['socket-copy', '--source-host', '127.0.0.1', '--source-file', file, '--destination-host', 'localhost', '--destination-directory', dest];
-  let client;
-  try {
-    client = await runTool(process.execPath, [...nodeFlags, BUNDLE, ...argv], join(tmp, 'rss-client.time'), { env, stdin: 'ignore' });
-  } catch (err) {
-    // The server ends with the connection; wait for it so no process outlives the row.
-    stop();
-    await serverRun.catch(() => undefined);
-    throw err;
-  }
-  const wallMs = performance.now() - started;
-  const server = await serverRun;
-  return {
-    name,
-    wallMs,
-    bytes,
-    rssKiB: Math.max(server.rssKiB ?? 0, client.rssKiB ?? 0),
-    rssParts: { server: server.rssKiB, client: client.rssKiB },
-    cpuParts: { server: server.cpuS ?? 0, client: client.cpuS ?? 0 },
-  };
 }
 
 /** `node -e 0`: the floor under every Node process's RSS. */
