@@ -2,6 +2,7 @@ import { CompressingSender } from '../protocol/compressionFrames.js';
 import { V2Sender } from '../protocol/v2Frames.js';
 import type { Session } from './context.js';
 import { sendLegacy } from './legacySend.js';
+import { ClientGoneError } from './clientGone.js';
 import { StallError, pumpToClient } from './stall.js';
 
 export interface ProducerStatus {
@@ -35,7 +36,7 @@ export async function sendStream(
     // Stop the producer before waiting for it: nobody reads its pipe any more, so it would
     // block for ever.
     abort();
-    if (err instanceof StallError) s.deps.logger.error(err.message);
+    if (err instanceof StallError || err instanceof ClientGoneError) s.deps.logger.error(err.message);
     // Then try to tell the client why (it may be gone: that write fails too).
     status = { ok: false, exitCode: null, message: (err as Error).message };
     await finish().catch(() => undefined);

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { ExitError } from '../errors.js';
 import { waitForDrain } from '../protocol/io.js';
 import { releaseDeadBuffers } from '../process/deadBuffers.js';
+import { clientGone } from './clientGone.js';
 import type { Session } from './context.js';
 
 /**
@@ -64,24 +65,31 @@ export type SendChunk = (chunk: Buffer) => boolean | Promise<void>;
 /**
  * Sends each chunk of `source` to the client, waiting (under one stall_timeout for the stream)
  * only when the client's buffer is full; counts the bytes. A Readable is consumed through its
- * 'data' events, paused while we wait: no promise or async-iterator step per chunk.
+ * 'data' events, paused while we wait: no promise or async-iterator step per chunk. Fails with
+ * ClientGoneError as soon as the client's connection closes, however silent the source is.
  */
 export async function pumpToClient(s: Session, source: AsyncIterable<Buffer>, send: SendChunk): Promise<void> {
-  const guard = new StallGuard(s.deps.config.server.stallTimeout, () => s.output.destroy());
+  const client = clientGone(s.output);
+  // A stall closes the connection itself: the stall, not the closed connection, is the failure.
+  const guard = new StallGuard(s.deps.config.server.stallTimeout, () => {
+    client.stop();
+    s.output.destroy();
+  });
   const wait = (r: false | Promise<void>): Promise<void> => guard.wait(r === false ? waitForDrain(s.output) : r);
   try {
-    if (source instanceof Readable) {
-      await pumpReadable(source, s, send, wait);
-      return;
-    }
-    for await (const chunk of source) {
-      const r = send(chunk);
-      s.bytes += chunk.length;
-      releaseDeadBuffers(chunk.length);
-      if (r !== true) await wait(r);
-    }
+    await Promise.race([source instanceof Readable ? pumpReadable(source, s, send, wait) : pumpIterable(source, s, send, wait), client.gone]);
   } finally {
+    client.stop();
     guard.dispose();
+  }
+}
+
+async function pumpIterable(source: AsyncIterable<Buffer>, s: Session, send: SendChunk, wait: (r: false | Promise<void>) => Promise<void>): Promise<void> {
+  for await (const chunk of source) {
+    const r = send(chunk);
+    s.bytes += chunk.length;
+    releaseDeadBuffers(chunk.length);
+    if (r !== true) await wait(r);
   }
 }
 

@@ -8,6 +8,7 @@ import type { Outcome, Session } from '../context.js';
 import { sendStream, type ProducerStatus } from '../dataSender.js';
 import { sendBackupGreeting } from '../reply.js';
 import { failedLegacy, poisonLegacy } from '../legacySend.js';
+import { ClientGoneError, watchClientGone } from '../clientGone.js';
 import { makeScratchDir } from '../../backupTool/scratch.js';
 
 /**
@@ -39,14 +40,21 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
   const staging = await makeScratchDir(s.deps.config.backup.tmpDir, 'legacy');
   try {
     let unpackError: string | undefined;
+    let clientGone: string | undefined;
+    // Nothing goes to the client while the tool runs: a closed connection is noticed here.
+    const stopWatching = watchClientGone(s.output, () => {
+      clientGone = new ClientGoneError().message;
+      tool.kill();
+    });
     // Scratch, removed once re-sent as tar (and swept after a crash): an fsync per file buys nothing.
     await extractXbstream(tool.stdout, staging, { fsync: false }).catch((err: unknown) => {
       unpackError = `unpacking the xbstream failed: ${errorMessage(err)}`;
       tool.kill();
     });
     const result = await tool.done;
-    if (!result.ok || unpackError) {
-      const message = result.ok ? (unpackError ?? '') : result.message;
+    stopWatching();
+    if (!result.ok || unpackError || clientGone) {
+      const message = clientGone ?? (result.ok ? (unpackError ?? '') : result.message);
       await poisonLegacy(s, message);
       return { ok: false, exitCode: result.exitCode, message };
     }
