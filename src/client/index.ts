@@ -17,7 +17,7 @@ import { remoteFor } from './remote.js';
 import { onBackupLanded } from '../restore/landed.js';
 import { peerMemoryDir, peerMemoryIn } from './peerMemory.js';
 import { recordCopy, type CopyFacts } from '../monitor/recorders.js';
-import { runKeyFrom } from '../snapshot/runKey.js';
+import { isLinksDir, runKeyFrom } from '../snapshot/runKey.js';
 
 type Form<F extends CopyRequest['form']> = Extract<CopyRequest, { form: F }>;
 
@@ -41,7 +41,7 @@ async function copy(req: Form<'copy'>, ctx: CopyContext, conf: ZrmConf, facts: C
     await requireLocalDir(req.destinationDirectory);
     Object.assign(facts, { action: 'copy from', path: req.sourceFile, destinationDir: req.destinationDirectory });
     const conv = await open(ctx, conf, req.sourceHost ?? '', 'copy from', req.sourceFile);
-    const r = await receiveStream(conv, req.destinationDirectory, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout });
+    const r = await receiveStream(conv, req.destinationDirectory, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout, hotBackup: isLinksDir(req.sourceFile) });
     Object.assign(facts, { bytes: r.bytes, sha256: r.sha256, compression: r.compression, wireBytes: r.wireBytes });
     logTransit(ctx, r);
     await onBackupLanded(req.destinationDirectory, r, { host: req.sourceHost ?? '', path: req.sourceFile }, { ...ctx, zrmConf: conf });
@@ -123,7 +123,7 @@ async function mysqlhotcopy(req: Form<'mysqlhotcopy'>, ctx: CopyContext, conf: Z
   await requireLocalDir(req.destination);
   const params = [...req.options].filter(([k]) => k !== 'host').map(([k, v]) => ` --${k}="${v}"`).join('') + ` ${req.databases.join(' ')}`;
   const conv = await open(ctx, conf, host ?? '', 'mysqlhotcopy', params);
-  const r = await receiveStream(conv, req.destination, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout });
+  const r = await receiveStream(conv, req.destination, { maxFileSize: ctx.config.client.maxFileSize, stallTimeout: ctx.config.client.stallTimeout, hotBackup: true });
   logTransit(ctx, r);
   if (!req.quiet) await printLines(ctx.stdout, [`copied ${r.bytes} bytes (${r.format}) from ${host} to ${req.destination}`]);
   return 0;

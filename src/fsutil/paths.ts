@@ -3,7 +3,16 @@ import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { ExitError } from '../errors.js';
 
 // Every path a client names is checked here before the server touches it: absolute, no '..'
-// component, and inside one of the configured allowed roots once symbolic links are resolved.
+// component, inside one of the configured allowed roots once symbolic links are resolved, and
+// never into the staging directory of a stream being received (another client could read a
+// half-received upload there, or plant a link for its tar to write through).
+
+/** The name prefix of the hidden directory a received stream is extracted into before it is published. */
+export const STAGING_PREFIX = '.zrm-incoming-';
+
+function inStaging(p: string): boolean {
+  return p.split(sep).some((c) => c.startsWith(STAGING_PREFIX));
+}
 
 export class PathRefused extends ExitError {
   constructor(message: string) {
@@ -51,5 +60,6 @@ export async function checkAllowed(p: string, roots: readonly string[], what: st
   if (!(await realRoots(roots)).some((r) => isInside(real, r))) {
     throw new PathRefused(`${what} '${p}' is outside the allowed roots (${roots.join(', ')})`);
   }
+  if (inStaging(clean) || inStaging(real)) throw new PathRefused(`${what} '${p}' is in the staging directory of a stream being received`);
   return clean;
 }

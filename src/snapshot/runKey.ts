@@ -1,4 +1,4 @@
-import { normalize } from 'node:path/posix';
+import { basename, normalize } from 'node:path/posix';
 import type { ZrmConf } from '../config/zrmConf.js';
 
 // Which ZRM backup run a snapshot call belongs to. Every call ZRM makes for the fake snapshot
@@ -44,4 +44,12 @@ export function pathBelongsToRun(path: string, k: RunKey): boolean {
   if (k.set !== '') return p.split('/').includes(k.set);
   if (dest !== '') return p.startsWith(dest);
   return true;
+}
+
+/**
+ * ZRM's redirect point, `<backup dir>/ZRM_LINKS/.` (or the directory itself): what a copy of it
+ * brings is the hot backup of an armed run (our server refuses it when nothing is armed).
+ */
+export function isLinksDir(path: string): boolean {
+  return basename(normalize(`${path}/`)) === 'ZRM_LINKS';
 }

@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { StreamFormat } from '../protocol/streamFormat.js';
 import { ExitError, IntegrityError, errorMessage } from '../errors.js';
 import { releaseDeadBuffers } from '../process/deadBuffers.js';
 import { endWritable, writeReleased } from '../protocol/io.js';
+import { STAGING_PREFIX } from '../fsutil/paths.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
 import { moveInto } from './moveInto.js';
@@ -83,6 +84,15 @@ export interface ReceiveOptions {
   linkRoots?: readonly string[];
   /** Fail a tar stream that ends without tar's end-of-archive blocks (1.8b5: no other end marker). */
   requireTarEnd?: boolean;
+  /** A file the stream must have carried (a hot backup's xtrabackup_checkpoints), else nothing lands. */
+  requireFile?: string;
+}
+
+async function requireStaged(staging: string, name: string): Promise<void> {
+  const st = await lstat(join(staging, name)).catch(() => undefined);
+  if (!st?.isFile()) {
+    throw new IntegrityError(`the stream carried no ${name}: it is not a whole hot backup (the backup tool's stream was cut short, or the tool failed without saying so)`);
+  }
 }
 
 /**
@@ -93,7 +103,7 @@ export interface ReceiveOptions {
  */
 export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
   const counter: Counter = { bytes: 0 };
-  const staging = await mkdtemp(join(destDir, '.zrm-incoming-'));
+  const staging = await mkdtemp(join(destDir, STAGING_PREFIX));
   const emptyStream = () =>
     new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {
@@ -102,6 +112,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     else await extractTar(source, staging, counter);
     if (format === 'tar') await checkStagedLinks(staging, destDir, opts.linkRoots ?? [destDir]);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
+    if (opts.requireFile !== undefined) await requireStaged(staging, opts.requireFile);
     await opts.beforePublish?.();
     await moveInto(staging, destDir);
     return { bytes: counter.bytes };

@@ -5,6 +5,7 @@ import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames, type Trailer } from '../../protocol/v2Frames.js';
 import { parseEncoding, runtimeHas, type Encoding } from '../../protocol/compression.js';
 import { readCompressedV2 } from '../../protocol/compressionFrames.js';
+import { CHECKPOINTS_FILE } from '../../restore/backupFiles.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import { awaitServerClose, type Conversation } from '../connection.js';
 import { withStallDeadline } from '../stallDeadline.js';
@@ -40,8 +41,19 @@ export interface Received {
   wireBytes?: number;
 }
 
-/** Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in. */
-export async function receiveStream(conv: Conversation, dest: string, opts: { maxFileSize?: bigint; stallTimeout?: number; onBytes?: (n: number) => void } = {}): Promise<Received> {
+export interface ReceiveStreamOptions {
+  maxFileSize?: bigint;
+  stallTimeout?: number;
+  onBytes?: (n: number) => void;
+  /** The stream is a hot backup (ZRM_LINKS of an armed run, mysqlhotcopy): it must carry its xtrabackup_checkpoints. */
+  hotBackup?: boolean;
+}
+
+/**
+ * Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in.
+ * An xbstream is always a backup tool's; a hot backup without its xtrabackup_checkpoints is a cut one.
+ */
+export async function receiveStream(conv: Conversation, dest: string, opts: ReceiveStreamOptions = {}): Promise<Received> {
   try {
     let format: StreamFormat = 'tar';
     let encoding: Encoding | undefined;
@@ -60,7 +72,11 @@ export async function receiveStream(conv: Conversation, dest: string, opts: { ma
     const guarded = opts.stallTimeout === undefined ? framed : withStallDeadline(framed, conv.socket, where, opts.stallTimeout, conv.protocol === 'v2');
     const frames = opts.onBytes ? tapped(guarded, opts.onBytes) : guarded;
     // 1.8b5 has no end marker: only tar's own end-of-archive blocks tell a whole stream from a cut one.
-    const r = await receiveIntoDir(frames, format, dest, { ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }), requireTarEnd: conv.protocol === 'legacy' });
+    const r = await receiveIntoDir(frames, format, dest, {
+      ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }),
+      requireTarEnd: conv.protocol === 'legacy',
+      ...(opts.hotBackup === true || format === 'xbstream' ? { requireFile: CHECKPOINTS_FILE } : {}),
+    });
     const t = trailer as Trailer | undefined;
     return {
       bytes: r.bytes,

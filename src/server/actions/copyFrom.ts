@@ -1,15 +1,9 @@
-import { basename, normalize } from 'node:path';
-import { describeRun, pathBelongsToRun } from '../../snapshot/runKey.js';
+import { describeRun, isLinksDir, pathBelongsToRun } from '../../snapshot/runKey.js';
 import { readArmedState } from '../../snapshot/state.js';
 import type { Outcome, Session } from '../context.js';
 import { refuseRequest } from '../reply.js';
 import { streamBackupTool } from './backupRedirect.js';
 import { streamPathAsTar } from './tarSource.js';
-
-/** ZRM's redirect point: `<backup dir>/ZRM_LINKS/.` (or the directory itself). */
-function isLinksDir(path: string): boolean {
-  return basename(normalize(`${path}/`)) === 'ZRM_LINKS';
-}
 
 /**
  * `copy from`: the redirect point. When the snapshot plugin armed the state (ZRM "mounted its

@@ -87,3 +87,14 @@ test('checkAllowed: a root that is itself a symbolic link (e.g. /var/lib/mysql -
     assert.equal(await checkAllowed(join(alias, 'new'), [alias], 'dir'), join(alias, 'new'));
     await assert.rejects(checkAllowed(dir, [alias], 'dir'), refused(/outside/));
   }));
+
+test('checkAllowed refuses a path into a staging directory of an upload in progress, named or reached through a link', () =>
+  withTemp(async (root) => {
+    const staging = join(root, 'dest', '.zrm-incoming-AbC123');
+    await mkdir(staging, { recursive: true });
+    await symlink(staging, join(root, 'to-staging'));
+    await assert.rejects(checkAllowed(join(staging, 'evil'), [root], 'link'), refused(/staging directory/));
+    await assert.rejects(checkAllowed(staging, [root], 'source'), refused(/staging directory/));
+    await assert.rejects(checkAllowed(join(root, 'to-staging', 'evil'), [root], 'link'), refused(/staging directory/));
+    assert.equal(await checkAllowed(join(root, 'dest', 'zrm-incoming-not-hidden'), [root], 'source'), join(root, 'dest', 'zrm-incoming-not-hidden'));
+  }));

@@ -55,3 +55,19 @@ test('moveInto does not merge into a link to a directory: it fails rather than w
     await assert.rejects(moveInto(from, to));
     assert.deepEqual(await readdir(elsewhere), [], 'nothing was written through the link');
   }));
+
+test('fault: copy plugin killed while it publishes a hot backup | both | xtrabackup_checkpoints goes last, so a backup cut short in publishing has none and restore/verify refuse it', () =>
+  withTemp(async (root) => {
+    const from = join(root, 'from');
+    const to = join(root, 'to');
+    await mkdir(join(from, 'zz_app'), { recursive: true });
+    await mkdir(join(from, 'aaa'), { recursive: true });
+    await writeFile(join(from, 'xtrabackup_checkpoints'), 'backup_type = full-backuped\n');
+    await writeFile(join(from, 'zz_app', 'orders.ibd'), 'data');
+    await mkdir(to);
+    // A publish that stops at zz_app (the kill, here: a file in the way of its rename).
+    await writeFile(join(to, 'zz_app'), 'in the way');
+    await assert.rejects(moveInto(from, to));
+    const published = await readdir(to);
+    assert.ok(!published.includes('xtrabackup_checkpoints'), `published before the rest: ${published.join(' ')}`);
+  }));

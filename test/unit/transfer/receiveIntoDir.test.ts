@@ -138,3 +138,22 @@ test('tar: each piece is handed to tar whole before the next is asked for (a sou
     await receiveIntoDir(throughOneBuffer(await tarOf(src, ['big.bin'])), 'tar', dest);
     assert.ok((await readFile(join(dest, 'big.bin'))).equals(payload), 'the file arrived as it was');
   }));
+
+test('fault: backup tool exits 0 with "completed OK!" but its stream is cut short | both | no xtrabackup_checkpoints arrived: copy plugin exits 6; nothing published', () =>
+  withTemp(async (root) => {
+    // Whole as a tar, and as an xbstream: only the backup's marker is missing.
+    const src = join(root, 'src');
+    await mkdir(join(src, 'sbtest'), { recursive: true });
+    await writeFile(join(src, 'ibdata1'), 'system tablespace');
+    await writeFile(join(src, 'sbtest', 't1.ibd'), 'table');
+    const tar = await tarOf(src, ['ibdata1', 'sbtest']);
+    const xb = new XbstreamWriter();
+    const parts = xb.addFile('ibdata1', Buffer.from('system tablespace'));
+    for (const [format, stream] of [['tar', tar], ['xbstream', Buffer.concat(parts)]] as const) {
+      const dest = join(root, `dest-${format}`);
+      await mkdir(dest);
+      await assert.rejects(receiveIntoDir(pieces(stream), format, dest, { requireFile: 'xtrabackup_checkpoints' }), (err: unknown) =>
+        err instanceof IntegrityError && /no xtrabackup_checkpoints/.test(err.message));
+      assert.deepEqual(await readdir(dest), [], `${format}: nothing may be published`);
+    }
+  }));
