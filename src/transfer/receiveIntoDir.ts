@@ -9,7 +9,7 @@ import { STAGING_PREFIX } from '../fsutil/paths.js';
 import { describeTarExit, startTarExtract } from '../tar/tar.js';
 import { extractXbstream } from '../xbstream/extract.js';
 import { moveInto } from './moveInto.js';
-import { checkStagedLinks } from './stagedLinks.js';
+import { checkStagedTree } from './stagedTree.js';
 import { requireTarEnd } from './tarEndCheck.js';
 
 export interface ReceiveResult {
@@ -110,7 +110,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     const source = counted(opts.requireTarEnd && format === 'tar' ? requireTarEnd(frames) : frames, counter);
     if (format === 'xbstream') await extractXbstream(source, staging, opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize });
     else await extractTar(source, staging, counter);
-    if (format === 'tar') await checkStagedLinks(staging, destDir, opts.linkRoots ?? [destDir]);
+    if (format === 'tar') await checkStagedTree(staging, destDir, opts.linkRoots ?? [destDir]);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
     if (opts.requireFile !== undefined) await requireStaged(staging, opts.requireFile);
     await opts.beforePublish?.();

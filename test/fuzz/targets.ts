@@ -12,7 +12,7 @@ import { readCompressedV2 } from '../../src/protocol/compressionFrames.js';
 import { readCountedLines, readLine } from '../../src/server/actions/extraLines.js';
 import { acceptedVersions, readRestOfHeader, readVersion } from '../../src/server/header.js';
 import { isInside } from '../../src/fsutil/paths.js';
-import { checkStagedLinks } from '../../src/transfer/stagedLinks.js';
+import { checkStagedTree } from '../../src/transfer/stagedTree.js';
 import { moveInto } from '../../src/transfer/moveInto.js';
 import { receiveIntoDir } from '../../src/transfer/receiveIntoDir.js';
 import { parseXbstreamPieces } from '../../src/xbstream/chunks.js';
@@ -65,7 +65,7 @@ function linkTarget(rng: Rng, box: string): string {
 
 /**
  * Property test of the upload link check: stage 1-3 random links (over a destination that
- * may hold a link already), run checkStagedLinks, and when it accepts, publish for real and
+ * may hold a link already), run checkStagedTree, and when it accepts, publish for real and
  * check that every link resolves inside the destination.
  */
 async function linkCase(rng: Rng, box: Sandbox, n: number): Promise<void> {
@@ -83,7 +83,7 @@ async function linkCase(rng: Rng, box: Sandbox, n: number): Promise<void> {
   }
   let accepted = true;
   try {
-    await checkStagedLinks(staging, dest, [dest]);
+    await checkStagedTree(staging, dest, [dest]);
   } catch (err) {
     accepted = false;
     if (!(err instanceof Error) || err.name !== 'IntegrityError') throw err;

@@ -7,9 +7,11 @@ const MAKE_TAR = fileURLToPath(new URL('../../../test/fixtures/tar/make-tar.py',
 
 export interface TarMember {
   name: string;
-  type?: 'file' | 'dir' | 'symlink' | 'hardlink';
+  type?: 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'chardev';
   data?: string;
   target?: string;
+  /** Permission bits (setuid and setgid included); each type has a plain default. */
+  mode?: number;
 }
 
 export async function craftTar(members: TarMember[]): Promise<Buffer> {

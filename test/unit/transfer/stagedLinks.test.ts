@@ -116,3 +116,24 @@ test('links that stay inside the destination are published as links', () =>
     assert.equal(await readlink(join(e.dest, 'dangling')), 'not-yet/there');
     assert.equal(await readFile(join(e.dest, 'hard'), 'utf8'), 'alpha');
   }));
+
+test("a relative link with '..' after another link (it would lead elsewhere once that link is swapped): refused", () =>
+  withEnv(async (e) => {
+    // ZRM_LINKS points deep, so 'zr' resolves inside today; swap ZRM_LINKS for a shallower
+    // directory (remove-backup-data LINKS, then create-link) and it leads out of the roots.
+    await mkdir(join(e.dest, 'a', 'b', 'c'), { recursive: true });
+    await symlink(join(e.dest, 'a', 'b', 'c'), join(e.dest, 'ZRM_LINKS'));
+    await assertRefused(e, [{ name: 'X', type: 'dir' }, { name: 'X/zr', type: 'symlink', target: '../ZRM_LINKS/../../secret' }], /X\/zr.*through a symbolic link/);
+  }));
+
+test('devices and FIFOs are refused; setuid and setgid bits are dropped from what is published', () =>
+  withEnv(async (e) => {
+    await assertRefused(e, [{ name: 'mem', type: 'chardev' }], /mem.*not a regular file, directory or link/);
+    await assertRefused(e, [{ name: 'pipe', type: 'fifo' }], /pipe.*not a regular file, directory or link/);
+    await upload(e, [
+      { name: 'bin', type: 'dir', mode: 0o2775 },
+      { name: 'bin/suid', data: '#!/bin/sh\n', mode: 0o4755 },
+    ]);
+    assert.equal((await lstat(join(e.dest, 'bin', 'suid'))).mode & 0o7777, 0o755);
+    assert.equal((await lstat(join(e.dest, 'bin'))).mode & 0o6000, 0);
+  }));

@@ -1,4 +1,4 @@
-import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { chmod, lstat, readdir, readlink, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { IntegrityError } from '../errors.js';
@@ -9,6 +9,10 @@ import { isInside, realRoots } from '../fsutil/paths.js';
 // (staged entries over what the destination already holds), and must stay inside `roots`; a
 // hard link must not share its inode with a file outside the staging directory. So `copy to`
 // cannot plant a link that a later `copy from` (or anything else) would follow out of the roots.
+// Nor one whose '..' comes after another link: where it leads would change when that link is
+// swapped (remove-backup-data LINKS and create-link can swap ZRM_LINKS). Devices, FIFOs and
+// sockets are refused, and setuid and setgid bits dropped: no backup or binary log needs them, and
+// a root-run server would otherwise publish a device node or a setuid file of the client's making.
 
 const MAX_LINK_HOPS = 40; // as the kernel's ELOOP limit
 
@@ -64,6 +68,23 @@ async function resolveFinal(overlay: Overlay, start: string, what: string): Prom
   return cur;
 }
 
+/** The link `target` (of a link in `linkDir`) applies '..' after a component that is a link: which one. */
+async function dotDotAfterLink(overlay: Overlay, linkDir: string, target: string): Promise<string | undefined> {
+  let cur = target.startsWith('/') ? '/' : linkDir;
+  let crossed: string | undefined;
+  for (const c of target.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      if (crossed !== undefined) return crossed;
+      cur = dirname(cur);
+      continue;
+    }
+    cur = join(cur, c);
+    if ((await overlay.lstat(cur))?.st.isSymbolicLink()) crossed = cur;
+  }
+  return undefined;
+}
+
 async function* walk(dir: string, rel = ''): AsyncGenerator<{ path: string; rel: string; st: Stats }> {
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
@@ -76,21 +97,32 @@ async function* walk(dir: string, rel = ''): AsyncGenerator<{ path: string; rel:
 
 /**
  * Throws IntegrityError when a symbolic link in `staging` would resolve outside `roots` once its
- * contents are moved into `destDir`, or a staged file is hard-linked to one outside `staging`.
+ * contents are moved into `destDir` (or goes through a link and then '..'), a staged file is
+ * hard-linked to one outside `staging`, or an entry is no regular file, directory or link; drops
+ * setuid and setgid bits.
  */
-export async function checkStagedLinks(staging: string, destDir: string, roots: readonly string[]): Promise<void> {
+export async function checkStagedTree(staging: string, destDir: string, roots: readonly string[]): Promise<void> {
   const dest = await realpath(destDir);
   const overlay = new Overlay(staging, dest);
   const allowed = await realRoots(roots);
   const seen = new Map<string, { rel: string; nlink: number; count: number }>();
   for await (const e of walk(staging)) {
     if (e.st.isSymbolicLink()) {
-      const what = `the link '${e.rel}' -> '${await readlink(e.path)}'`;
+      const target = await readlink(e.path);
+      const what = `the link '${e.rel}' -> '${target}'`;
       const final = await resolveFinal(overlay, join(dest, e.rel), what);
       if (!allowed.some((r) => isInside(final, r))) {
         throw new IntegrityError(`${what} resolves to '${final}', outside ${roots.join(', ')}: upload refused`);
       }
-    } else if (!e.st.isDirectory() && e.st.nlink > 1) {
+      const crossed = await dotDotAfterLink(overlay, dirname(join(dest, e.rel)), target);
+      if (crossed !== undefined) {
+        throw new IntegrityError(`${what} goes through a symbolic link ('${crossed}') and then '..': where it leads would change with that link: upload refused`);
+      }
+      continue;
+    }
+    if (!e.st.isFile() && !e.st.isDirectory()) throw new IntegrityError(`'${e.rel}' is not a regular file, directory or link: upload refused`);
+    if ((e.st.mode & 0o6000) !== 0) await chmod(e.path, e.st.mode & 0o1777);
+    if (e.st.isFile() && e.st.nlink > 1) {
       const key = `${e.st.dev}:${e.st.ino}`;
       const s = seen.get(key) ?? { rel: e.rel, nlink: e.st.nlink, count: 0 };
       s.count++;
