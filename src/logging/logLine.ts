@@ -2,10 +2,19 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 
 // What both loggers share: the line format and how the log file is checked before it is used.
 
+// Control characters other than tab and newline (which no client line can hold): a carriage
+// return or a terminal escape in a client's path would let it forge or hide a line on a terminal.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+function escapeControl(c: string): string {
+  if (c === '\r') return '\\r';
+  return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+}
+
 /** `2026-11-29T17:00:00.000Z socket-server[123] info: message` (no label: no `label[pid]`). */
 export function logLine(timestamp: string, label: string, level: string, message: string): string {
   const tag = label ? ` ${label}[${process.pid}]` : '';
-  return `${timestamp}${tag} ${level}: ${message}`;
+  return `${timestamp}${tag} ${level}: ${message.replace(CONTROL, escapeControl)}`;
 }
 
 function tryOpen(file: string): number | undefined {

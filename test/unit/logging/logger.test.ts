@@ -54,3 +54,18 @@ test('right after a rotation the new log file made by logrotate is used, not one
     await tmp.cleanup();
   }
 });
+
+test("a client's control characters reach the log escaped: no carriage return or terminal escape can forge or hide a line", async () => {
+  const tmp = await makeTempDir();
+  try {
+    const file = join(tmp.path, 'server.log');
+    const logger = createLogger({ file, label: 'socket-server' });
+    logger.error(`link '/etc/passwd\r2026-12-04T21:05:00.000Z socket-server[1] info: outcome=OK forged\x1b[2K' refused`);
+    await flushLogger(logger);
+    const text = await readFile(file, 'utf8');
+    assert.ok(!/[\r\x1b]/.test(text), JSON.stringify(text));
+    assert.match(text, /'\/etc\/passwd\\r2026-12-04T21:05:00\.000Z .* forged\\x1b\[2K' refused\n$/);
+  } finally {
+    await tmp.cleanup();
+  }
+});
