@@ -1,12 +1,10 @@
 import type { Socket } from 'node:net';
 import { ExitError } from '../errors.js';
+import { armSilenceDeadline } from '../net/silenceDeadline.js';
 
 /** From now on, `seconds` without a byte on `socket` fails it naming stall_timeout. */
 function arm(socket: Socket, where: string, seconds: number): void {
-  socket.removeAllListeners('timeout'); // idle_timeout's, set when the connection opened
-  socket.setTimeout(seconds * 1000, () =>
-    socket.destroy(new ExitError(`the server stalled: no data from ${where} for ${seconds} s mid-stream ([client] stall_timeout)`)),
-  );
+  armSilenceDeadline(socket, seconds, () => new ExitError(`the server stalled: no data from ${where} for ${seconds} s mid-stream ([client] stall_timeout)`));
 }
 
 /**

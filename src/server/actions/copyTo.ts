@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { errorMessage } from '../../errors.js';
+import { Socket } from 'node:net';
+import { ExitError, errorMessage } from '../../errors.js';
+import { armSilenceDeadline } from '../../net/silenceDeadline.js';
 import { checkAllowed } from '../../fsutil/paths.js';
 import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames } from '../../protocol/v2Frames.js';
@@ -21,6 +23,11 @@ export async function copyTo(s: Session): Promise<Outcome> {
     return { ok: false, detail: message };
   }
   await sendV2Greeting(s, 'ready');
+  // A client that goes silent mid-upload must not hold an xinetd instance for idle_timeout.
+  if (s.output instanceof Socket) {
+    const seconds = s.deps.config.server.stallTimeout;
+    armSilenceDeadline(s.output, seconds, () => new ExitError(`the client stopped sending: no data from ${s.deps.peer} for ${seconds} s mid-upload ([server] stall_timeout)`));
+  }
   try {
     const frames = s.protocol === 'v2' ? readV2Frames(s.reader) : readLegacyFrames(s.reader, { reuseBuffer: true });
     const r = await receiveIntoDir(frames, 'tar', dest, { allowEmpty: s.protocol === 'legacy', requireTarEnd: s.protocol === 'legacy' });

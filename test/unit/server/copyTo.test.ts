@@ -4,7 +4,10 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { execa } from 'execa';
+import { createLogger, flushLogger } from '../../../src/logging/logger.js';
 import { LegacySender } from '../../../src/protocol/legacyFrames.js';
+import { runServer } from '../../../src/server/index.js';
+import { socketPair } from '../../helpers/socketPair.js';
 import { V2Sender } from '../../../src/protocol/v2Frames.js';
 import { LEGACY_VERSION, V2_VERSION, header, parseStatus, serve, withServerEnv, type ServerEnv } from './harness.js';
 
@@ -120,3 +123,27 @@ test('copy to a missing directory, a file, or outside the roots: refused before 
     }
     assert.deepEqual((await readdir(env.root)).filter((n) => n.startsWith('.zrm-incoming-')), []);
   }));
+
+test('fault: client goes silent mid-upload | both | after [server] stall_timeout the upload fails and the server hangs up (not after idle_timeout)', () =>
+  withServerEnv(async (env) => {
+    for (const version of [V2_VERSION, LEGACY_VERSION]) {
+      const [client, server] = await socketPair();
+      const logFile = join(env.root, `silent-${version}.log`);
+      const logger = createLogger({ file: logFile, level: 'debug' });
+      const toolLog = createLogger({ file: join(env.root, 'tool.log') });
+      // As socketServer arms it: one socket with its idle_timeout (here 15 s, well past stall_timeout).
+      server.setTimeout(15_000, () => server.destroy());
+      client.write(header(version, 'copy to', env.data, env.tmp));
+      const started = Date.now();
+      const status = await runServer({ input: server, output: server }, { config: env.config, logger, toolLog, env: {}, peer: 'test' });
+      const seconds = (Date.now() - started) / 1000;
+      client.destroy();
+      await flushLogger(logger);
+      await flushLogger(toolLog);
+      const log = await readFile(logFile, 'utf8');
+      assert.equal(status, 1, log);
+      assert.ok(seconds < 10, `${version}: a silent upload held the server ${seconds.toFixed(1)} s`);
+      assert.match(log, /the client stopped sending: no data from test for 1 s mid-upload \(\[server\] stall_timeout\)/);
+      assert.deepEqual((await readdir(env.data)).filter((n) => n.startsWith('.zrm-incoming-')), [], 'staging removed');
+    }
+  }, '[server]\nstall_timeout = 1\n'));
