@@ -27,6 +27,9 @@ export async function copyTo(s: Session): Promise<Outcome> {
   if (s.output instanceof Socket) {
     const seconds = s.deps.config.server.stallTimeout;
     armSilenceDeadline(s.output, seconds, () => new ExitError(`the client stopped sending: no data from ${s.deps.peer} for ${seconds} s mid-upload ([server] stall_timeout)`));
+    // Once all of it is in, only tar's last writes are left: nothing more to wait for from the client.
+    const socket = s.output;
+    socket.once('end', () => socket.setTimeout(0));
   }
   try {
     const frames = s.protocol === 'v2' ? readV2Frames(s.reader) : readLegacyFrames(s.reader, { reuseBuffer: true });
