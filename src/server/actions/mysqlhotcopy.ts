@@ -1,4 +1,4 @@
-import { pathBelongsToRun } from '../../snapshot/runKey.js';
+import { ANONYMOUS_RUN, sameRun } from '../../snapshot/runKey.js';
 import { readArmedState } from '../../snapshot/state.js';
 import type { Outcome, Session } from '../context.js';
 import { sendV2Error } from '../reply.js';
@@ -12,26 +12,22 @@ function parseHotcopyOptions(params: string): Map<string, string> {
   return opts;
 }
 
-/** The destination of a mysqlhotcopy request: its last word that is no option (`DB... DEST`). */
-function hotcopyDestination(params: string): string | undefined {
-  return params.replace(/--[a-z-]+(?:="[^"]*"|=\S*)?/g, ' ').trim().split(/\s+/).filter((w) => w !== '').pop();
-}
-
 /**
- * `mysqlhotcopy`: like an armed `copy from`, a hot backup with the backup tool. The armed run's
- * credentials serve only a request whose destination belongs to that run (as `copy from` of its
- * ZRM_LINKS must): any other client, armed run or not, brings its own with --user/--password.
+ * `mysqlhotcopy`: like an armed `copy from`, a hot backup with the backup tool. Its request
+ * carries options and database names, nothing that could show it belongs to the armed run, so a
+ * named run's credentials (our snapshot plugin's) never serve it: it brings its own with
+ * --user/--password. Only an unnamed run (an unmodified 1.8b5 snapshot plugin, nothing to
+ * compare with) lends its credentials, as the 1.8b5 server did.
  */
 export async function mysqlhotcopy(s: Session): Promise<Outcome> {
   const { config, logger } = s.deps;
   const armed = await readArmedState(config.state.dir, config.state.maxAge, logger);
   const opts = parseHotcopyOptions(s.header.params);
-  const dest = hotcopyDestination(s.header.params);
-  const forTheRun = armed !== null && armed !== undefined && dest !== undefined && pathBelongsToRun(dest, armed.run);
-  const user = forTheRun ? armed.user : opts.get('user');
-  const password = forTheRun ? armed.password : (opts.get('password') ?? '');
+  const lend = armed !== null && armed !== undefined && sameRun(armed.run, ANONYMOUS_RUN);
+  const user = lend ? armed.user : opts.get('user');
+  const password = lend ? armed.password : (opts.get('password') ?? '');
   if (!user) {
-    const message = `mysqlhotcopy: no credentials (give --user; the armed run's are used only for a destination of that run${dest === undefined ? '' : `, not ${dest}`})`;
+    const message = 'mysqlhotcopy: no credentials (give --user; a named run armed by the snapshot plugin does not lend its own)';
     logger.error(message);
     await sendV2Error(s, message);
     return { ok: false, detail: message };

@@ -7,9 +7,10 @@ import { readV2Frames } from '../../../src/protocol/v2Frames.js';
 import { StreamReader } from '../../../src/protocol/streamReader.js';
 import { V2_VERSION, collect, header, makeServerEnv, serve, writeExecutable, type ServerEnv } from './harness.js';
 
-// mysqlhotcopy is a hot backup with the backup tool, like an armed `copy from`. The armed run's
-// database credentials must not go to whoever asks while a ZRM run is armed: only to a request
-// whose destination belongs to that run; anyone else must bring credentials of their own.
+// mysqlhotcopy is a hot backup with the backup tool, like an armed `copy from`. The credentials
+// ZRM forwarded for an armed run must not go to whoever asks while that run is armed: a request
+// carries nothing that ties it to the run, so it brings its own. Only an unnamed run (a 1.8b5
+// snapshot plugin) lends them, as the 1.8b5 server did.
 
 async function served(env: ServerEnv, params: string): Promise<{ status: number; line: string; payload: string }> {
   const r = await serve(env, [header(V2_VERSION, 'mysqlhotcopy', params, env.tmp)]);
@@ -20,7 +21,7 @@ async function served(env: ServerEnv, params: string): Promise<{ status: number;
   return { status: r.status, line, payload: payload.toString() };
 }
 
-test('mysqlhotcopy while a ZRM run is armed: the armed credentials only for a request into that run; anyone else needs their own', async () => {
+test("mysqlhotcopy while a ZRM run is armed: never the named run's credentials; its own, or an unnamed run's as 1.8b5 did", async () => {
   const env = await makeServerEnv();
   const tool = join(env.root, 'who-am-i.sh');
   await writeExecutable(
@@ -34,16 +35,17 @@ test('mysqlhotcopy while a ZRM run is armed: the armed credentials only for a re
     await ensureStateDir(env.state);
     await armState(env.state, { user: 'zrm_backup', password: 'the-armed-password' }, new Date(), { set: 'nightly', destination: '/var/lib/mysql-zrm' });
     const stolen = await served(env, '');
-    assert.equal(stolen.status, 1, `a request with no credentials and no destination was served: ${stolen.line}`);
+    assert.equal(stolen.status, 1, `a request with no credentials was served: ${stolen.line}`);
     assert.match(stolen.line, /^ERROR mysqlhotcopy: no credentials/);
-    const elsewhere = await served(env, ' sbtest /srv/elsewhere');
-    assert.equal(elsewhere.status, 1, elsewhere.line);
-    const own = await served(env, ' --user="someone" --password="theirs" sbtest /srv/elsewhere');
+    const named = await served(env, ' sbtest nightly');
+    assert.equal(named.status, 1, named.line);
+    const own = await served(env, ' --user="someone" --password="theirs" sbtest');
     assert.equal(own.status, 0, own.line);
     assert.match(own.payload, /^user\s*=\s*"?someone/m);
-    const run = await served(env, ' sbtest /var/lib/mysql-zrm/nightly/20261204120000');
-    assert.equal(run.status, 0, run.line);
-    assert.match(run.payload, /^user\s*=\s*"?zrm_backup/m);
+    await armState(env.state, { user: 'old_plugin_user', password: 'pw' });
+    const unnamed = await served(env, ' sbtest');
+    assert.equal(unnamed.status, 0, unnamed.line);
+    assert.match(unnamed.payload, /^user\s*=\s*"?old_plugin_user/m);
   } finally {
     await env.cleanup();
   }
