@@ -33,8 +33,6 @@ export interface Session {
   reader: StreamReader;
   output: Writable;
   deps: ServerDeps;
-  /** The client's temp dir if it exists here, else the configured one. */
-  tmpdir: string;
   /** Payload bytes sent or received, for the request log line. */
   bytes: number;
   /** 2.2: the encoding the OK line announced for the data stream (reply.ts); absent: raw bytes. */

@@ -1,5 +1,3 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import { withAdmission, type RequestGate } from '../auth/serverGate.js';
 import { errorMessage } from '../errors.js';
 import { writeAll } from '../protocol/io.js';
@@ -37,15 +35,6 @@ const ACTIONS: Record<string, (s: Session) => Promise<Outcome>> = {
   status: agentStatus,
 };
 
-/** The client's temp dir is used when it exists here (as the old server did), else ours. */
-async function pickTmpdir(requested: string, fallback: string): Promise<string> {
-  if (isAbsolute(requested) && !requested.split('/').includes('..')) {
-    const st = await stat(requested).catch(() => undefined);
-    if (st?.isDirectory()) return requested;
-  }
-  return fallback;
-}
-
 /**
  * Serves one request on `io` (under xinetd: the socket on fds 0/1) and resolves to the exit
  * status. Nothing is written to `io.output` but protocol; every outcome goes to the log.
@@ -76,8 +65,7 @@ async function serveRequest(io: ServerIo, deps: ServerDeps, gate: RequestGate, h
       protocol = p;
     });
     const wire = protocol ?? 'legacy';
-    const tmpdir = await pickTmpdir(header.tmpdir, deps.config.backup.tmpDir);
-    session = { header, protocol: wire, reader, output: io.output, deps, tmpdir, bytes: 0, requestRead: headerDeadline.stop };
+    session = { header, protocol: wire, reader, output: io.output, deps, bytes: 0, requestRead: headerDeadline.stop };
     await gate.checkHeader(reader, header, wire);
     logger.debug(`request ${JSON.stringify({ ...header })} from ${deps.peer}`);
     if (!EXTRA_LINE_ACTIONS.has(header.action)) headerDeadline.stop();

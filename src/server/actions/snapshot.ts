@@ -78,7 +78,9 @@ export async function snapshot(s: Session): Promise<Outcome> {
     await sendStatus(s, false, [message]);
     return { ok: false, detail: message };
   }
-  const dir = await mkdtemp(join(s.tmpdir, 'zrm-snapconf-'));
+  // Never in the directory the client names (1.8b5's TMPDIR): a client that owns it could swap the
+  // new directory for a link between its creation and the write, and collect the password.
+  const dir = await mkdtemp(join(s.deps.config.backup.tmpDir, 'zrm-snapconf-'));
   try {
     const conf = join(dir, 'zrm.conf');
     await writeFile(conf, settings.map((l) => `${l}\n`).join(''), { mode: 0o600, flag: 'wx' });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installPlugins } from '../../helpers/plugins.js';
 import { FIXTURES, LEGACY_VERSION, V2_VERSION, header, parseStatus, serve, withServerEnv, type ServerEnv } from './harness.js';
@@ -130,9 +130,12 @@ test('a configured plugin that is missing: ERROR block naming it', () =>
 
 test('an error before the plugin runs (no temp space for ZRM_CONF) still comes as an ERROR status block', () =>
   withServerEnv(async (env) => {
-    // /proc exists, so it is taken as the client's temp dir, but nobody (not even root) can create in it.
+    // [backup] tmp_dir is a file: no directory can be made in it.
+    const notADir = join(env.root, 'not-a-dir');
+    await writeFile(notADir, '');
+    env.config.backup.tmpDir = notADir;
     for (const version of [LEGACY_VERSION, V2_VERSION]) {
-      const r = await serve(env, [header(version, 'snapshot', '--action=mount', '/proc'), 'inno-snapshot.pl\n', '1\n', 'user=u\n']);
+      const r = await serve(env, [header(version, 'snapshot', '--action=mount', env.tmp), 'inno-snapshot.pl\n', '1\n', 'user=u\n']);
       assert.equal(r.status, 1);
       const text = r.output.toString();
       const status = parseStatus(version === V2_VERSION ? text.replace(/^OK\n/, '') : text);
@@ -140,3 +143,12 @@ test('an error before the plugin runs (no temp space for ZRM_CONF) still comes a
       assert.match(status.lines.join(' '), /zrm-snapconf-/, text);
     }
   }, `[server]\n${USE_FIXTURE}`));
+
+test('the forwarded settings (the database password) go under [backup] tmp_dir, never into the directory the client names', () =>
+  withServerEnv(async (env) => {
+    const theirs = join(env.root, 'client-named');
+    await mkdir(theirs);
+    const r = await serve(env, [header(V2_VERSION, 'snapshot', '--action=mount', theirs), 'inno-snapshot.pl\n', '1\n', 'password=s3cret\n']);
+    assert.equal(r.status, 0, r.log);
+    assert.deepEqual(statusOf(r.output).lines, [`conf-parent=${env.tmp}`]);
+  }, `[server]\nsnapshot_plugin = ${join(FIXTURES, 'conf-parent.sh')}\n`));
