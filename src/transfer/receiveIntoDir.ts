@@ -1,8 +1,9 @@
-import { lstat, mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { StreamFormat } from '../protocol/streamFormat.js';
 import { ExitError, IntegrityError, errorMessage } from '../errors.js';
+import { processAlive } from '../process/alive.js';
 import { releaseDeadBuffers } from '../process/deadBuffers.js';
 import { endWritable, writeReleased } from '../protocol/io.js';
 import { STAGING_PREFIX } from '../fsutil/paths.js';
@@ -95,6 +96,20 @@ async function requireStaged(staging: string, name: string): Promise<void> {
   }
 }
 
+const STAGING_OF_PID = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+)-`);
+
+/**
+ * Removes what receivers that were killed (SIGKILL, a reboot) left staged in `destDir`: half a
+ * stream that ZRM would otherwise archive with the backup. Only ours (named with their pid), and
+ * only of processes that are gone.
+ */
+async function sweepDeadStaging(destDir: string): Promise<void> {
+  for (const name of await readdir(destDir).catch(() => [] as string[])) {
+    const pid = Number(STAGING_OF_PID.exec(name)?.[1]);
+    if (pid > 0 && !processAlive(pid)) await rm(join(destDir, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Extracts a received stream into a hidden staging directory inside `destDir` and moves the
  * result into place only once the whole stream (and, in v2, its trailer) checked out: a failed
@@ -103,7 +118,8 @@ async function requireStaged(staging: string, name: string): Promise<void> {
  */
 export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: StreamFormat, destDir: string, opts: ReceiveOptions = {}): Promise<ReceiveResult> {
   const counter: Counter = { bytes: 0 };
-  const staging = await mkdtemp(join(destDir, STAGING_PREFIX));
+  await sweepDeadStaging(destDir);
+  const staging = await mkdtemp(join(destDir, `${STAGING_PREFIX}${process.pid}-`));
   const emptyStream = () =>
     new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {

@@ -157,3 +157,16 @@ test('fault: backup tool exits 0 with "completed OK!" but its stream is cut shor
       assert.deepEqual(await readdir(dest), [], `${format}: nothing may be published`);
     }
   }));
+
+test('the staging left by a receiver that was killed is removed by the next receive into that directory; a live one is left alone', () =>
+  withTemp(async (root) => {
+    const tar = await sourceTree(root);
+    const dest = join(root, 'dest');
+    const dead = join(dest, '.zrm-incoming-2147483646-AbCdEf');
+    const live = join(dest, `.zrm-incoming-${process.pid}-GhIjKl`);
+    await mkdir(join(dead, 'sbtest'), { recursive: true });
+    await writeFile(join(dead, 'sbtest', 'partial.ibd'), 'half of it');
+    await mkdir(live, { recursive: true });
+    await receiveIntoDir(pieces(tar), 'tar', dest);
+    assert.deepEqual((await readdir(dest)).sort(), [`.zrm-incoming-${process.pid}-GhIjKl`, 'sub', 'top.txt']);
+  }));
