@@ -45,10 +45,11 @@ function blocks(lock: Lock | null, run: RunKey, maxAgeSeconds: number, logger: L
   return false;
 }
 
-function busy(lock: Lock, run: RunKey): ExitError {
+function busy(dir: string, lock: Lock, run: RunKey, maxAgeSeconds: number): ExitError {
   return new ExitError(
     `another backup is running on this host: ${describeRun(lock.run)} since ${lock.takenAt.toISOString()}; ` +
-      `refusing ${describeRun(run)} (run them one after the other)`,
+      `refusing ${describeRun(run)} (run them one after the other; if that run died, its lock lapses after ` +
+      `[state] max_age, ${maxAgeSeconds} s, or when ${join(dir, LOCK_FILE)} is removed)`,
   );
 }
 
@@ -114,7 +115,7 @@ export async function takeRunLock(dir: string, run: RunKey, maxAgeSeconds: numbe
       await whileChanging(dir, async () => {
         const lock = await readLock(dir);
         if (lock === null) return; // gone meanwhile: just try again
-        if (blocks(lock, run, maxAgeSeconds, logger, now)) throw busy(lock, run);
+        if (blocks(lock, run, maxAgeSeconds, logger, now)) throw busy(dir, lock, run, maxAgeSeconds);
         await unlinkIfThere(join(dir, LOCK_FILE));
       });
     }
@@ -130,7 +131,7 @@ export async function takeRunLock(dir: string, run: RunKey, maxAgeSeconds: numbe
 /** mount: refuses while another run holds the lock (it would replace that run's state). */
 export async function requireRunLock(dir: string, run: RunKey, maxAgeSeconds: number, logger: Logger): Promise<void> {
   const lock = await readLock(dir);
-  if (lock !== null && blocks(lock, run, maxAgeSeconds, logger, new Date())) throw busy(lock, run);
+  if (lock !== null && blocks(lock, run, maxAgeSeconds, logger, new Date())) throw busy(dir, lock, run, maxAgeSeconds);
 }
 
 /** remove-snapshot: gives the lock back, only if it is `run`'s own. */

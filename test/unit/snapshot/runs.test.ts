@@ -38,6 +38,7 @@ test('fault: two runs on one host | both | the second run\'s create-snapshot exi
     const b = as('B');
     assert.equal(await run(b, ['--action', 'create-snapshot', '--dev', '/dev/null', '--sname', 'null']), 1);
     assert.match(b.stderr.text, /another backup is running on this host: backup set 'A' .*refusing backup set 'B'/);
+    assert.match(b.stderr.text, /if that run died, its lock lapses after \[state\] max_age, \d+ s, or when \/.*\/lock is removed/);
     const b2 = as('B');
     assert.equal(await run(b2, ['--action', 'mount', '--dev', '/dev/null']), 1);
     assert.match(b2.stderr.text, /another backup is running/);
