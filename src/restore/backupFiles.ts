@@ -7,6 +7,9 @@ import { join } from 'node:path';
 
 export const CHECKPOINTS_FILE = 'xtrabackup_checkpoints';
 
+/** The marker of a hot backup under either name: MariaDB 11 (MDEV-18931) writes mariadb_backup_checkpoints. */
+export const CHECKPOINTS_NAMES: readonly string[] = [CHECKPOINTS_FILE, 'mariadb_backup_checkpoints'];
+
 export interface Checkpoints {
   /** full-backuped, full-prepared, incremental, log-applied ... */
   backupType: string;

@@ -1,10 +1,11 @@
 import { lstat, readdir, rename, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CHECKPOINTS_FILE } from '../restore/backupFiles.js';
+import { CHECKPOINTS_NAMES } from '../restore/backupFiles.js';
 
 /** Its marker last: what restore, verify and prepare take for a hot backup must be all there. */
 function publishOrder(names: string[]): string[] {
-  return [...names.filter((n) => n !== CHECKPOINTS_FILE), ...names.filter((n) => n === CHECKPOINTS_FILE)];
+  const marker = (n: string): boolean => CHECKPOINTS_NAMES.includes(n);
+  return [...names.filter((n) => !marker(n)), ...names.filter(marker)];
 }
 
 /**

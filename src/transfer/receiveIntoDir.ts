@@ -85,15 +85,15 @@ export interface ReceiveOptions {
   linkRoots?: readonly string[];
   /** Fail a tar stream that ends without tar's end-of-archive blocks (1.8b5: no other end marker). */
   requireTarEnd?: boolean;
-  /** A file the stream must have carried (a hot backup's xtrabackup_checkpoints), else nothing lands. */
-  requireFile?: string;
+  /** Files of which the stream must have carried one (a hot backup's checkpoints file), else nothing lands. */
+  requireOneOf?: readonly string[];
 }
 
-async function requireStaged(staging: string, name: string): Promise<void> {
-  const st = await lstat(join(staging, name)).catch(() => undefined);
-  if (!st?.isFile()) {
-    throw new IntegrityError(`the stream carried no ${name}: it is not a whole hot backup (the backup tool's stream was cut short, or the tool failed without saying so)`);
+async function requireStaged(staging: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if ((await lstat(join(staging, name)).catch(() => undefined))?.isFile()) return;
   }
+  throw new IntegrityError(`the stream carried no ${names.join(' or ')}: it is not a whole hot backup (the backup tool's stream was cut short, or the tool failed without saying so)`);
 }
 
 const STAGING_OF_PID = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+)-`);
@@ -128,7 +128,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     else await extractTar(source, staging, counter);
     if (format === 'tar') await checkStagedTree(staging, destDir, opts.linkRoots ?? [destDir]);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
-    if (opts.requireFile !== undefined) await requireStaged(staging, opts.requireFile);
+    if (opts.requireOneOf !== undefined) await requireStaged(staging, opts.requireOneOf);
     await opts.beforePublish?.();
     await moveInto(staging, destDir);
     return { bytes: counter.bytes };

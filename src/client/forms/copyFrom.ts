@@ -5,7 +5,7 @@ import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames, type Trailer } from '../../protocol/v2Frames.js';
 import { parseEncoding, runtimeHas, type Encoding } from '../../protocol/compression.js';
 import { readCompressedV2 } from '../../protocol/compressionFrames.js';
-import { CHECKPOINTS_FILE } from '../../restore/backupFiles.js';
+import { CHECKPOINTS_NAMES } from '../../restore/backupFiles.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import { awaitServerClose, type Conversation } from '../connection.js';
 import { withStallDeadline } from '../stallDeadline.js';
@@ -45,7 +45,7 @@ export interface ReceiveStreamOptions {
   maxFileSize?: bigint;
   stallTimeout?: number;
   onBytes?: (n: number) => void;
-  /** The stream is a hot backup (ZRM_LINKS of an armed run, mysqlhotcopy): it must carry its xtrabackup_checkpoints. */
+  /** The stream is a hot backup (ZRM_LINKS of an armed run, mysqlhotcopy): it must carry its checkpoints file. */
   hotBackup?: boolean;
 }
 
@@ -75,7 +75,7 @@ export async function receiveStream(conv: Conversation, dest: string, opts: Rece
     const r = await receiveIntoDir(frames, format, dest, {
       ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }),
       requireTarEnd: conv.protocol === 'legacy',
-      ...(opts.hotBackup === true || format === 'xbstream' ? { requireFile: CHECKPOINTS_FILE } : {}),
+      ...(opts.hotBackup === true || format === 'xbstream' ? { requireOneOf: CHECKPOINTS_NAMES } : {}),
     });
     const t = trailer as Trailer | undefined;
     return {
