@@ -10,7 +10,8 @@ import { ExitError } from '../errors.js';
 /** The name prefix of the hidden directory a received stream is extracted into before it is published. */
 export const STAGING_PREFIX = '.zrm-incoming-';
 
-function inStaging(p: string): boolean {
+/** Whether `p` lies in (or is) the staging directory of a stream being received. */
+export function inStaging(p: string): boolean {
   return p.split(sep).some((c) => c.startsWith(STAGING_PREFIX));
 }
 

@@ -1,6 +1,6 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PathRefused, isInside, realRoots } from './paths.js';
+import { PathRefused, STAGING_PREFIX, inStaging, isInside, realRoots } from './paths.js';
 
 // What `tar -h` would read below a requested path, walked by us first: every entry is followed
 // the way tar follows it (ZRM_LINKS holds links into the data and binlog directories), and every
@@ -38,6 +38,7 @@ async function visit(w: Walk, full: string, rel: string, real: string | undefine
   if (!w.roots.some((r) => isInside(real as string, r))) {
     throw new PathRefused(`'${rel}' resolves to '${real}', outside the allowed roots`);
   }
+  if (inStaging(real)) throw new PathRefused(`'${rel}' leads into the staging directory of a stream being received`);
   const st = l.isSymbolicLink() ? await stat(full) : l;
   if (w.out.length >= w.max) throw new PathRefused(`more than ${w.max} files below the requested path`);
   w.out.push(rel);
@@ -47,6 +48,8 @@ async function visit(w: Walk, full: string, rel: string, real: string | undefine
   if (ancestors.includes(id)) throw new PathRefused(`'${rel}' leads back into a directory above it (a link loop)`);
   const inner = [...ancestors, id];
   for (const name of await readdir(full)) {
+    // A stream being received is no one's to read until it is published.
+    if (name.startsWith(STAGING_PREFIX)) continue;
     await visit(w, join(full, name), `${rel}/${name}`, join(real, name), inner);
   }
 }

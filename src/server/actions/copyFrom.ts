@@ -19,7 +19,9 @@ export async function copyFrom(s: Session): Promise<Outcome> {
   const links = isLinksDir(params);
   if (armed && (links || armed.run.set === '')) {
     if (!pathBelongsToRun(params, armed.run)) {
-      return refuseRequest(s, `copy from '${params}' refused: this host is armed for ${describeRun(armed.run)}, and this path is not that run's`);
+      // Which run is armed stays in our log: told to the client, it would say which path to ask for.
+      logger.warn(`copy from '${params}': this host is armed for ${describeRun(armed.run)}, and this path is not that run's`);
+      return refuseRequest(s, `copy from '${params}' refused: this path is not the armed backup run's`);
     }
     logger.info(`copy from '${params}': snapshot armed at ${armed.armedAt.toISOString()} by ${describeRun(armed.run)}, running ${config.backup.tool}`);
     return streamBackupTool(s, { user: armed.user, password: armed.password });

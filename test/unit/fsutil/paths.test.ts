@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PathRefused, checkAllowed, checkClientPath, isInside } from '../../../src/fsutil/paths.js';
+import { listTreeInsideRoots } from '../../../src/fsutil/treeInside.js';
 import { withTempDir } from '../../helpers/tempDir.js';
 
 const refused = (re: RegExp) => (err: unknown) => err instanceof PathRefused && re.test(err.message);
@@ -97,4 +98,15 @@ test('checkAllowed refuses a path into a staging directory of an upload in progr
     await assert.rejects(checkAllowed(staging, [root], 'source'), refused(/staging directory/));
     await assert.rejects(checkAllowed(join(root, 'to-staging', 'evil'), [root], 'link'), refused(/staging directory/));
     assert.equal(await checkAllowed(join(root, 'dest', 'zrm-incoming-not-hidden'), [root], 'source'), join(root, 'dest', 'zrm-incoming-not-hidden'));
+  }));
+
+test('the tree a copy from would send skips staging directories, and refuses a link into one', () =>
+  withTemp(async (root) => {
+    const dir = join(root, 'dest');
+    await mkdir(join(dir, `.zrm-incoming-${process.pid}-AbC123`, 'sbtest'), { recursive: true });
+    await writeFile(join(dir, `.zrm-incoming-${process.pid}-AbC123`, 'sbtest', 'half.ibd'), 'half of an upload');
+    await writeFile(join(dir, 'done.txt'), 'published');
+    assert.deepEqual((await listTreeInsideRoots(root, ['dest'], [root])).sort(), ['dest', 'dest/done.txt']);
+    await symlink(join(dir, `.zrm-incoming-${process.pid}-AbC123`, 'sbtest'), join(dir, 'peek'));
+    await assert.rejects(listTreeInsideRoots(root, ['dest'], [root]), refused(/peek' leads into the staging directory/));
   }));

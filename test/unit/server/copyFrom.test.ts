@@ -106,7 +106,7 @@ for (const form of ['ZRM_LINKS/.', 'ZRM_LINKS', 'ZRM_LINKS/']) {
     }));
 }
 
-test('copy from ZRM_LINKS of another backup set than the armed one is refused', () =>
+test("copy from ZRM_LINKS of another backup set than the armed one is refused, without telling the client which run is armed", () =>
   withServerEnv(async (env) => {
     await ensureStateDir(env.state);
     await armState(env.state, { user: 'u', password: 'p' }, new Date(), { set: 'A', destination: join(env.data, 'zrm') });
@@ -114,7 +114,10 @@ test('copy from ZRM_LINKS of another backup set than the armed one is refused', 
     await mkdir(links, { recursive: true });
     const r = await serve(env, [header(V2_VERSION, 'copy from', `${links}/.`, env.tmp)]);
     assert.equal(r.status, 1);
-    assert.match(firstLine(r.output).line, /^ERROR .*armed for backup set 'A'.*not that run's/);
+    const line = firstLine(r.output).line;
+    assert.match(line, /^ERROR .* refused: this path is not the armed backup run's/);
+    assert.doesNotMatch(line, /'A'|zrm'/, 'the armed run (the path that would be served) is not told to the client');
+    assert.match(r.log, /armed for backup set 'A'.*not that run's/);
   }));
 
 test('v2 copy from: OK tar, raw frames and a trailer that verifies', () =>
