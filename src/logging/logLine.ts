@@ -2,13 +2,15 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 
 // What both loggers share: the line format and how the log file is checked before it is used.
 
-// Control characters other than tab and newline (which no client line can hold): a carriage
-// return or a terminal escape in a client's path would let it forge or hide a line on a terminal.
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+// Control characters other than tab and newline (which no client line can hold), C1 controls
+// (U+009B is a terminal's CSI), line and paragraph separators and the bidirectional overrides: in
+// a client's path they would let it forge, hide or reorder a line on a terminal.
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeControl(c: string): string {
   if (c === '\r') return '\\r';
-  return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  const code = c.charCodeAt(0);
+  return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
 }
 
 /** `2026-11-29T17:00:00.000Z socket-server[123] info: message` (no label: no `label[pid]`). */

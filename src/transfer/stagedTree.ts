@@ -12,10 +12,14 @@ import { isInside, realRoots } from '../fsutil/paths.js';
 // Nor one with '..' in it at all: where it leads would change when a directory it climbs out of
 // is replaced by a link (remove-backup-data can remove a directory, create-link make a link in
 // its place), between our check and the moment `copy from`'s tar follows it. Devices, FIFOs and
-// sockets are refused, and setuid and setgid bits dropped: no backup or binary log needs them, and
-// a root-run server would otherwise publish a device node or a setuid file of the client's making.
+// sockets are refused, and setuid, setgid and world-write bits dropped: no backup or binary log
+// needs them, and a root-run server would otherwise publish a device node, a setuid file or a file
+// any local user may rewrite, of the client's making.
 
 const MAX_LINK_HOPS = 40; // as the kernel's ELOOP limit
+
+/** setuid, setgid and world-write: dropped from whatever is published. */
+const UNSAFE_MODE = 0o6002;
 
 /** The final namespace: staged entries shadow the destination's. */
 class Overlay {
@@ -83,7 +87,7 @@ async function* walk(dir: string, rel = ''): AsyncGenerator<{ path: string; rel:
  * Throws IntegrityError when a symbolic link in `staging` would resolve outside `roots` once its
  * contents are moved into `destDir` (or climbs with '..'), a staged file is
  * hard-linked to one outside `staging`, or an entry is no regular file, directory or link; drops
- * setuid and setgid bits.
+ * setuid, setgid and world-write bits.
  */
 export async function checkStagedTree(staging: string, destDir: string, roots: readonly string[]): Promise<void> {
   const dest = await realpath(destDir);
@@ -104,7 +108,7 @@ export async function checkStagedTree(staging: string, destDir: string, roots: r
       continue;
     }
     if (!e.st.isFile() && !e.st.isDirectory()) throw new IntegrityError(`'${e.rel}' is not a regular file, directory or link: upload refused`);
-    if ((e.st.mode & 0o6000) !== 0) await chmod(e.path, e.st.mode & 0o1777);
+    if ((e.st.mode & UNSAFE_MODE) !== 0) await chmod(e.path, e.st.mode & 0o7777 & ~UNSAFE_MODE);
     if (e.st.isFile() && e.st.nlink > 1) {
       const key = `${e.st.dev}:${e.st.ino}`;
       const s = seen.get(key) ?? { rel: e.rel, nlink: e.st.nlink, count: 0 };

@@ -61,10 +61,12 @@ test("a client's control characters reach the log escaped: no carriage return or
     const file = join(tmp.path, 'server.log');
     const logger = createLogger({ file, label: 'socket-server' });
     logger.error(`link '/etc/passwd\r2026-12-04T21:05:00.000Z socket-server[1] info: outcome=OK forged\x1b[2K' refused`);
+    logger.error('csi \u009b2K, separator \u2028, override \u202e end');
     await flushLogger(logger);
     const text = await readFile(file, 'utf8');
-    assert.ok(!/[\r\x1b]/.test(text), JSON.stringify(text));
-    assert.match(text, /'\/etc\/passwd\\r2026-12-04T21:05:00\.000Z .* forged\\x1b\[2K' refused\n$/);
+    assert.ok(!/[\r\x1b\u009b\u2028\u202e]/.test(text), JSON.stringify(text));
+    assert.match(text, /csi \\x9b2K, separator \\u2028, override \\u202e end\n$/);
+    assert.match(text, /'\/etc\/passwd\\r2026-12-04T21:05:00\.000Z .* forged\\x1b\[2K' refused\n/);
   } finally {
     await tmp.cleanup();
   }

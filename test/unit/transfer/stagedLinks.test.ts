@@ -125,14 +125,16 @@ test("a link with '..' anywhere in it: refused (a directory it climbs out of may
     await assertRefused(e, [{ name: 'X', type: 'dir' }, { name: 'X/P', type: 'dir' }, { name: 'X/zr', type: 'symlink', target: 'P/../sibling' }], /X\/zr.*climbs with '\.\.'/);
   }));
 
-test('devices and FIFOs are refused; setuid and setgid bits are dropped from what is published', () =>
+test('devices and FIFOs are refused; setuid, setgid and world-write bits are dropped from what is published', () =>
   withEnv(async (e) => {
     await assertRefused(e, [{ name: 'mem', type: 'chardev' }], /mem.*not a regular file, directory or link/);
     await assertRefused(e, [{ name: 'pipe', type: 'fifo' }], /pipe.*not a regular file, directory or link/);
     await upload(e, [
       { name: 'bin', type: 'dir', mode: 0o2775 },
       { name: 'bin/suid', data: '#!/bin/sh\n', mode: 0o4755 },
+      { name: 'bin/anyone', data: 'rewrite me', mode: 0o666 },
     ]);
+    assert.equal((await lstat(join(e.dest, 'bin', 'anyone'))).mode & 0o7777, 0o664);
     assert.equal((await lstat(join(e.dest, 'bin', 'suid'))).mode & 0o7777, 0o755);
     assert.equal((await lstat(join(e.dest, 'bin'))).mode & 0o6000, 0);
   }));
