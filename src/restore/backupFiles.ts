@@ -10,6 +10,13 @@ export const CHECKPOINTS_FILE = 'xtrabackup_checkpoints';
 /** The marker of a hot backup under either name: MariaDB 11 (MDEV-18931) writes mariadb_backup_checkpoints. */
 export const CHECKPOINTS_NAMES: readonly string[] = [CHECKPOINTS_FILE, 'mariadb_backup_checkpoints'];
 
+/**
+ * What every whole hot backup carries, each under one of its names: the checkpoints, the server
+ * options prepare needs (backup-my.cnf), and the info file the tools write last of all. A stream
+ * cut anywhere before its end lacks at least the last.
+ */
+export const HOT_BACKUP_FILES: ReadonlyArray<readonly string[]> = [CHECKPOINTS_NAMES, ['backup-my.cnf'], ['xtrabackup_info', 'mariadb_backup_info']];
+
 export interface Checkpoints {
   /** full-backuped, full-prepared, incremental, log-applied ... */
   backupType: string;

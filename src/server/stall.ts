@@ -69,7 +69,7 @@ export type SendChunk = (chunk: Buffer) => boolean | Promise<void>;
  * ClientGoneError as soon as the client's connection closes, however silent the source is.
  */
 export async function pumpToClient(s: Session, source: AsyncIterable<Buffer>, send: SendChunk): Promise<void> {
-  const client = clientGone(s.output);
+  const client = clientGone(s.output, s.protocol === 'v2');
   // A stall closes the connection itself: the stall, not the closed connection, is the failure.
   const guard = new StallGuard(s.deps.config.server.stallTimeout, () => {
     client.stop();

@@ -85,15 +85,18 @@ export interface ReceiveOptions {
   linkRoots?: readonly string[];
   /** Fail a tar stream that ends without tar's end-of-archive blocks (1.8b5: no other end marker). */
   requireTarEnd?: boolean;
-  /** Files of which the stream must have carried one (a hot backup's checkpoints file), else nothing lands. */
-  requireOneOf?: readonly string[];
+  /** Files the stream must have carried, each under one of its names (a hot backup's), else nothing lands. */
+  requireFiles?: ReadonlyArray<readonly string[]>;
 }
 
-async function requireStaged(staging: string, names: readonly string[]): Promise<void> {
-  for (const name of names) {
-    if ((await lstat(join(staging, name)).catch(() => undefined))?.isFile()) return;
+async function requireStaged(staging: string, files: ReadonlyArray<readonly string[]>): Promise<void> {
+  for (const names of files) {
+    let found = false;
+    for (const name of names) found ||= (await lstat(join(staging, name)).catch(() => undefined))?.isFile() === true;
+    if (!found) {
+      throw new IntegrityError(`the stream carried no ${names.join(' or ')}: it is not a whole hot backup (the backup tool's stream was cut short, or the tool failed without saying so)`);
+    }
   }
-  throw new IntegrityError(`the stream carried no ${names.join(' or ')}: it is not a whole hot backup (the backup tool's stream was cut short, or the tool failed without saying so)`);
 }
 
 const STAGING_OF_PID = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+)-`);
@@ -128,7 +131,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     else await extractTar(source, staging, counter);
     if (format === 'tar') await checkStagedTree(staging, destDir, opts.linkRoots ?? [destDir]);
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
-    if (opts.requireOneOf !== undefined) await requireStaged(staging, opts.requireOneOf);
+    if (opts.requireFiles !== undefined) await requireStaged(staging, opts.requireFiles);
     await opts.beforePublish?.();
     await moveInto(staging, destDir);
     return { bytes: counter.bytes };

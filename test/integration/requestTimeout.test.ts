@@ -92,3 +92,41 @@ test('a request that finishes in time is not touched by the watchdog, and a fail
     assert.match(await readFile(log, 'utf8'), /outcome=FAILED unknown action/);
     assert.doesNotMatch(await readFile(log, 'utf8'), /request_timeout/);
   }));
+
+test('fault: socket server stopped by SIGTERM mid-request | both | its backup tool is stopped with it; the log says so', { timeout: 60_000 }, () =>
+  withSite(async (dir, conf, log) => {
+    const pidFile = join(dir, 'tool.pid');
+    const tool = join(dir, 'hung-tool.sh');
+    await writeFile(tool, `#!/bin/bash\nfor a; do [ "$a" = --version ] && { echo "innobackupex version 2.4.29 Linux (x86_64)" >&2; exit 0; }; done\necho $$ > ${pidFile}\nexec sleep 300\n`, { mode: 0o755 });
+    await writeFile(conf, (await readFile(conf, 'utf8')).replace('request_timeout = 2', 'request_timeout = 600').replace('[backup]', `[backup]\ntool = innobackupex\ntool_path = ${tool}`));
+    await execa(process.execPath, [MAIN_JS, 'snapshot', '--action=mount'], {
+      input: '',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_INNOBACKUPEX_CONF: conf, ZRM_CONF: await zrmConf(dir) },
+      extendEnv: false,
+      reject: false,
+    });
+    const server = execa(process.execPath, [MAIN_JS, 'socket-server'], {
+      stdin: 'pipe',
+      reject: false,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ZRM_INNOBACKUPEX_CONF: conf },
+      extendEnv: false,
+      encoding: 'buffer',
+      timeout: 50_000,
+    });
+    server.stdin?.write(`2.0_zrm-innobackupex\ncopy from\n${dir}/ZRM_LINKS/.\n${dir}\n/usr/bin\n`);
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    server.kill('SIGTERM');
+    const r = await server;
+    assert.equal(r.timedOut, false);
+    assert.equal(r.exitCode, 143, `ended by ${r.signal ?? r.exitCode}`);
+    assert.equal(await gone(pid), true, `the backup tool (pid ${pid}) outlived the server`);
+    assert.match(await readFile(log, 'utf8'), /stopped by SIGTERM/);
+  }));
+
+/** The per-run settings ZRM hands the snapshot plugin: a database user to arm with. */
+async function zrmConf(dir: string): Promise<string> {
+  const file = join(dir, 'zrm.conf');
+  await writeFile(file, 'user=backup\npassword=a-long-password\n');
+  return file;
+}

@@ -5,7 +5,7 @@ import { readLegacyFrames } from '../../protocol/legacyFrames.js';
 import { readV2Frames, type Trailer } from '../../protocol/v2Frames.js';
 import { parseEncoding, runtimeHas, type Encoding } from '../../protocol/compression.js';
 import { readCompressedV2 } from '../../protocol/compressionFrames.js';
-import { CHECKPOINTS_NAMES } from '../../restore/backupFiles.js';
+import { HOT_BACKUP_FILES } from '../../restore/backupFiles.js';
 import { receiveIntoDir } from '../../transfer/receiveIntoDir.js';
 import { awaitServerClose, type Conversation } from '../connection.js';
 import { withStallDeadline } from '../stallDeadline.js';
@@ -45,13 +45,14 @@ export interface ReceiveStreamOptions {
   maxFileSize?: bigint;
   stallTimeout?: number;
   onBytes?: (n: number) => void;
-  /** The stream is a hot backup (ZRM_LINKS of an armed run, mysqlhotcopy): it must carry its checkpoints file. */
+  /** The stream is a hot backup (ZRM_LINKS of an armed run, mysqlhotcopy): it must carry what every whole one does. */
   hotBackup?: boolean;
 }
 
 /**
  * Receives a data stream (copy from, mysqlhotcopy) into `dest`; verified before it is moved in.
- * An xbstream is always a backup tool's; a hot backup without its xtrabackup_checkpoints is a cut one.
+ * An xbstream is always a backup tool's; a hot backup without its checkpoints, backup-my.cnf and
+ * info file is a cut one.
  */
 export async function receiveStream(conv: Conversation, dest: string, opts: ReceiveStreamOptions = {}): Promise<Received> {
   try {
@@ -75,7 +76,7 @@ export async function receiveStream(conv: Conversation, dest: string, opts: Rece
     const r = await receiveIntoDir(frames, format, dest, {
       ...(opts.maxFileSize === undefined ? {} : { maxFileSize: opts.maxFileSize }),
       requireTarEnd: conv.protocol === 'legacy',
-      ...(opts.hotBackup === true || format === 'xbstream' ? { requireOneOf: CHECKPOINTS_NAMES } : {}),
+      ...(opts.hotBackup === true || format === 'xbstream' ? { requireFiles: HOT_BACKUP_FILES } : {}),
     });
     const t = trailer as Trailer | undefined;
     return {

@@ -7,6 +7,8 @@ import { createLogger, flushLogger } from '../../../src/logging/logger.js';
 import { runServer } from '../../../src/server/index.js';
 import { armState, ensureStateDir } from '../../../src/snapshot/state.js';
 import { LEGACY_VERSION, V2_VERSION, header, withServerEnv, writeExecutable } from './harness.js';
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
 
 // A backup tool that hangs without output (waiting for its lock, or stuck) while the client's
 // connection closes (the client gave up, or [server] idle_timeout cut it off): nothing is written,
@@ -22,6 +24,20 @@ class ClosingClient extends Writable {
   override _write(_chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     done();
   }
+}
+
+/** A loopback connection whose server end stays open after the client's FIN, as under xinetd (allowHalfOpen). */
+async function halfOpenPair(): Promise<[Socket, Socket]> {
+  const listener = createServer({ allowHalfOpen: true });
+  listener.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  const { port } = listener.address() as { port: number };
+  const accepted = once(listener, 'connection') as Promise<[Socket]>;
+  const client = connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  const [server] = await accepted;
+  listener.close();
+  return [client, server];
 }
 
 function alive(pid: number): boolean {
@@ -74,3 +90,38 @@ for (const [version, tool, name] of CASES) {
     }),
   );
 }
+
+test('v2: a client that exits (a plain close, its FIN) while the backup tool hangs silent stops the tool at once', () =>
+  withServerEnv(async (env) => {
+    const pidFile = join(env.root, 'tool.pid');
+    const hung = join(env.root, 'hung.sh');
+    await writeExecutable(
+      hung,
+      '#!/bin/bash\nfor a; do [ "$a" = --version ] && { echo "innobackupex version 2.4.29 Linux (x86_64)" >&2; exit 0; }; done\n' +
+        `echo $$ > ${pidFile}\nexec sleep 25\n`,
+    );
+    env.config.backup.tool = 'innobackupex';
+    env.config.backup.toolPath = hung;
+    await ensureStateDir(env.state);
+    await armState(env.state, { user: 'u', password: 'a-long-password' });
+    const [client, server] = await halfOpenPair();
+    client.on('error', () => undefined);
+    client.write(header(V2_VERSION, 'copy from', `${join(env.data, 'ZRM_LINKS')}/.`, env.tmp));
+    setTimeout(() => client.end(), 1500);
+    const logFile = join(env.root, 'server.log');
+    const logger = createLogger({ file: logFile, level: 'debug' });
+    const toolLog = createLogger({ file: join(env.root, 'tool.log') });
+    const started = Date.now();
+    const status = await runServer({ input: server, output: server }, { config: env.config, logger, toolLog, env: { PATH: process.env.PATH }, peer: 'test' });
+    const seconds = (Date.now() - started) / 1000;
+    client.destroy();
+    server.destroy();
+    await flushLogger(logger);
+    await flushLogger(toolLog);
+    const log = await readFile(logFile, 'utf8');
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    assert.equal(status, 1, log);
+    assert.ok(seconds < 20, `the server waited ${seconds.toFixed(1)} s for a tool whose client had left`);
+    assert.equal(alive(pid), false, `the hung tool (pid ${pid}) outlived the request`);
+    assert.match(log, /connection closed before the stream ended/);
+  }));

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { ExitError, IntegrityError, ProtocolError } from '../../../src/errors.js';
-import { CHECKPOINTS_NAMES } from '../../../src/restore/backupFiles.js';
+import { HOT_BACKUP_FILES } from '../../../src/restore/backupFiles.js';
 import { receiveIntoDir } from '../../../src/transfer/receiveIntoDir.js';
 import { XbstreamWriter } from '../../../src/xbstream/writer.js';
 import { withTempDir } from '../../helpers/tempDir.js';
@@ -153,10 +153,17 @@ test('fault: backup tool exits 0 with "completed OK!" but its stream is cut shor
     for (const [format, stream] of [['tar', tar], ['xbstream', Buffer.concat(parts)]] as const) {
       const dest = join(root, `dest-${format}`);
       await mkdir(dest);
-      await assert.rejects(receiveIntoDir(pieces(stream), format, dest, { requireOneOf: CHECKPOINTS_NAMES }), (err: unknown) =>
+      await assert.rejects(receiveIntoDir(pieces(stream), format, dest, { requireFiles: HOT_BACKUP_FILES }), (err: unknown) =>
         err instanceof IntegrityError && /no xtrabackup_checkpoints or mariadb_backup_checkpoints/.test(err.message));
       assert.deepEqual(await readdir(dest), [], `${format}: nothing may be published`);
     }
+    // Cut after the checkpoints, before the files the tools write last.
+    await writeFile(join(src, 'xtrabackup_checkpoints'), 'backup_type = full-backuped\n');
+    const dest = join(root, 'dest-cut-late');
+    await mkdir(dest);
+    await assert.rejects(receiveIntoDir(pieces(await tarOf(src, ['ibdata1', 'sbtest', 'xtrabackup_checkpoints'])), 'tar', dest, { requireFiles: HOT_BACKUP_FILES }), (err: unknown) =>
+      err instanceof IntegrityError && /no backup-my\.cnf/.test(err.message));
+    assert.deepEqual(await readdir(dest), [], 'nothing may be published');
   }));
 
 test('the staging left by a receiver that was killed is removed by the next receive into that directory; a live one is left alone', () =>
@@ -172,14 +179,17 @@ test('the staging left by a receiver that was killed is removed by the next rece
     assert.deepEqual((await readdir(dest)).sort(), [`.zrm-incoming-${process.pid}-GhIjKl`, 'sub', 'top.txt']);
   }));
 
-test("MariaDB 11's mariadb_backup_checkpoints marks a whole hot backup as well", () =>
+test("MariaDB 11's mariadb_backup_* names mark a whole hot backup as well", () =>
   withTemp(async (root) => {
     const src = join(root, 'src');
     await mkdir(src);
     await writeFile(join(src, 'ibdata1'), 'system tablespace');
     await writeFile(join(src, 'mariadb_backup_checkpoints'), 'backup_type = full-backuped\n');
+    await writeFile(join(src, 'backup-my.cnf'), '[mysqld]\n');
+    await writeFile(join(src, 'mariadb_backup_info'), 'tool_name = mariadb-backup\n');
+    const names = ['backup-my.cnf', 'ibdata1', 'mariadb_backup_checkpoints', 'mariadb_backup_info'];
     const dest = join(root, 'dest');
     await mkdir(dest);
-    await receiveIntoDir(pieces(await tarOf(src, ['ibdata1', 'mariadb_backup_checkpoints'])), 'tar', dest, { requireOneOf: CHECKPOINTS_NAMES });
-    assert.deepEqual((await readdir(dest)).sort(), ['ibdata1', 'mariadb_backup_checkpoints']);
+    await receiveIntoDir(pieces(await tarOf(src, names)), 'tar', dest, { requireFiles: HOT_BACKUP_FILES });
+    assert.deepEqual((await readdir(dest)).sort(), names);
   }));
