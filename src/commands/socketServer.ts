@@ -7,6 +7,7 @@ import { createLogger, flushLogger, type WinstonLogger as Logger } from '../logg
 import { clientRefusal } from '../net/peerGate.js';
 import { runServer } from '../server/index.js';
 import { logCrash, rememberCrashLog } from '../server/crashLog.js';
+import { exitOnSignals } from '../process/exitOnSignals.js';
 import { startRequestWatchdog } from '../server/watchdog.js';
 import type { ServerIo } from '../server/context.js';
 import { reportServerConfigError } from './serverConfigError.js';
@@ -48,21 +49,6 @@ function quietLoggers(config: AppConfig): { logger: Logger; toolLog: Logger } {
   };
 }
 
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-
-/**
- * xinetd's stop, or an admin's kill: exits through process.exit, so the 'exit' hooks stop the
- * backup tool (a default SIGTERM death skips them and leaves it running, with its lock).
- */
-function exitOnSignals(): void {
-  for (const [name, number] of Object.entries(SIGNALS)) {
-    process.once(name, () => {
-      logCrash(new Error(`stopped by ${name}: the request and its backup tool are stopped`), 'signal');
-      process.exit(128 + number);
-    });
-  }
-}
-
 /** `socket-server.palomino.pl` / `zrm-innobackupex socket-server`: serves one connection. */
 export async function socketServerCommand(configPath?: string): Promise<number> {
   const { io, peer, close } = connectionIo();
@@ -76,7 +62,8 @@ export async function socketServerCommand(configPath?: string): Promise<number> 
     throw err;
   }
   rememberCrashLog(config.log.serverLog);
-  exitOnSignals();
+  // xinetd's stop, or an admin's kill: the 'exit' hooks stop the backup tool and its lock with us.
+  exitOnSignals((name) => logCrash(new Error(`stopped by ${name}: the request and its backup tool are stopped`), 'signal'));
   const watchdog = startRequestWatchdog(config.server.requestTimeout, config.log.serverLog);
   const { logger, toolLog } = quietLoggers(config);
   const refusal = clientRefusal(io.input, process.env, config.server.allowedClients, fstatSync(0).isSocket());

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -99,6 +100,22 @@ async function requireStaged(staging: string, files: ReadonlyArray<readonly stri
   }
 }
 
+// Staging of receives under way, removed if the process exits before they end (a signal turned
+// into process.exit: exitOnSignals): ZRM never copies into that directory again.
+const liveStaging = new Set<string>();
+let exitHookInstalled = false;
+
+function removeOnExit(dir: string): () => void {
+  if (!exitHookInstalled) {
+    process.on('exit', () => {
+      for (const d of liveStaging) rmSync(d, { recursive: true, force: true });
+    });
+    exitHookInstalled = true;
+  }
+  liveStaging.add(dir);
+  return () => liveStaging.delete(dir);
+}
+
 const STAGING_OF_PID = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+)-`);
 
 /**
@@ -123,6 +140,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
   const counter: Counter = { bytes: 0 };
   await sweepDeadStaging(destDir);
   const staging = await mkdtemp(join(destDir, `${STAGING_PREFIX}${process.pid}-`));
+  const forget = removeOnExit(staging);
   const emptyStream = () =>
     new IntegrityError('the server sent an empty stream (the source is missing, or the backup tool failed: see the server logs)');
   try {
@@ -142,5 +160,7 @@ export async function receiveIntoDir(frames: AsyncIterable<Buffer>, format: Stre
     if (counter.bytes === 0 && !opts.allowEmpty) throw emptyStream();
     if (err instanceof ExitError) throw err;
     throw new ExitError(`receiving into ${destDir} failed: ${errorMessage(err)}`, undefined, { cause: err });
+  } finally {
+    forget();
   }
 }
