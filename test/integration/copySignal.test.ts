@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LegacySender } from '../../src/protocol/legacyFrames.js';
+import { tarFileHeader } from '../helpers/craftedTar.js';
 import { MAIN_JS } from '../helpers/plugins.js';
 import { makeTempDir } from '../helpers/tempDir.js';
 
@@ -18,20 +19,8 @@ test('fault: copy plugin stopped by SIGTERM mid-stream | both | exits non-zero; 
   const server = createServer((s: Socket) => {
     s.on('error', () => undefined);
     s.once('data', () => {
-      // Part of a tar (one member's header and some of its data), then nothing more.
-      const header = Buffer.alloc(512);
-      header.write('big.dat', 0);
-      header.write('0000644\0', 100);
-      header.write('0000000\0', 108);
-      header.write('0000000\0', 116);
-      header.write('07777777777\0', 124); // 1 GiB: far more than will come
-      header.write('00000000000\0', 136);
-      header.write('        ', 148);
-      header.write('0', 156);
-      header.write('ustar\x0000', 257);
-      let sum = 0;
-      for (const b of header) sum += b;
-      header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+      // Part of a tar (one member's header, 1 GiB announced, and some of its data), then nothing more.
+      const header = tarFileHeader('big.dat', 1024 ** 3);
       void new LegacySender(s).write(Buffer.concat([header, Buffer.alloc(50 * 10240, 7)]));
     });
   });

@@ -8,6 +8,7 @@ import { appConfigFrom } from '../../../src/config/appConfig.js';
 import { memoryLogger } from '../snapshot/helpers.js';
 import { fakeRunner } from '../../helpers/fakeRunner.js';
 import { withTempDir } from '../../helpers/tempDir.js';
+import { tarFileHeader } from '../../helpers/craftedTar.js';
 
 // A copy with both ends on this host (also what a server runs for `copy between` of one host):
 // tar's output is all there is to go by, so a tar that "succeeded" without a whole archive
@@ -43,20 +44,7 @@ test('local copy: tar exits 0 but its output is empty: the copy fails, nothing i
 
 test('local copy: tar exits 0 but its archive stops before the end-of-archive blocks: the copy fails', async () => {
   // One valid header for a 0-byte file, then nothing: what a cut pipe would leave.
-  const header = Buffer.alloc(512);
-  header.write('master.info', 0);
-  header.write('0000644\0', 100);
-  header.write('0000000\0', 108);
-  header.write('0000000\0', 116);
-  header.write('00000000000\0', 124);
-  header.write('00000000000\0', 136);
-  header.write('        ', 148);
-  header.write('0', 156);
-  header.write('ustar\0', 257);
-  header.write('00', 263);
-  let sum = 0;
-  for (const b of header) sum += b;
-  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const header = tarFileHeader('master.info', 0);
   const r = await localCopyWith(header.toString('latin1'));
   assert.ok(r.code === undefined || r.code !== 0, `exit ${r.code}`);
   assert.match(r.error, /end-of-archive|end of archive|truncated|cut/i);
