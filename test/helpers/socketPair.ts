@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 
-/** Two ends of one loopback TCP connection: what a client and a server hold. */
-export async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
+/**
+ * Two ends of one loopback TCP connection: what a client and a server hold. `allowHalfOpen`: the
+ * server's end stays open after the client's FIN, as the socket server's does under xinetd.
+ */
+export async function socketPair(opts: { allowHalfOpen?: boolean } = {}): Promise<[Socket, Socket]> {
+  const server = createServer({ allowHalfOpen: opts.allowHalfOpen === true });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();

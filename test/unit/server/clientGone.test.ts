@@ -6,9 +6,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { createLogger, flushLogger } from '../../../src/logging/logger.js';
 import { runServer } from '../../../src/server/index.js';
 import { armState, ensureStateDir } from '../../../src/snapshot/state.js';
-import { LEGACY_VERSION, V2_VERSION, header, withServerEnv, writeExecutable } from './harness.js';
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import { LEGACY_VERSION, V2_VERSION, header, withServerEnv, writeExecutable, type ServerEnv } from './harness.js';
+import { socketPair } from '../../helpers/socketPair.js';
 
 // A backup tool that hangs without output (waiting for its lock, or stuck) while the client's
 // connection closes (the client gave up, or [server] idle_timeout cut it off): nothing is written,
@@ -26,18 +25,20 @@ class ClosingClient extends Writable {
   }
 }
 
-/** A loopback connection whose server end stays open after the client's FIN, as under xinetd (allowHalfOpen). */
-async function halfOpenPair(): Promise<[Socket, Socket]> {
-  const listener = createServer({ allowHalfOpen: true });
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const { port } = listener.address() as { port: number };
-  const accepted = once(listener, 'connection') as Promise<[Socket]>;
-  const client = connect(port, '127.0.0.1');
-  await once(client, 'connect');
-  const [server] = await accepted;
-  listener.close();
-  return [client, server];
+/** Arms a run whose backup tool answers the version probe, then hangs without a byte; its pid file. */
+async function armHungTool(env: ServerEnv, tool: 'innobackupex' | 'mariabackup'): Promise<string> {
+  const pidFile = join(env.root, 'tool.pid');
+  const hung = join(env.root, `hung-${tool}.sh`);
+  await writeExecutable(
+    hung,
+    `#!/bin/bash\nfor a; do [ "$a" = --version ] && { echo "${tool} based on MariaDB server 10.11.6-MariaDB Linux (x86_64)" >&2; echo "innobackupex version 2.4.29 Linux (x86_64)" >&2; exit 0; }; done\n` +
+      `echo $$ > ${pidFile}\nexec sleep 25\n`,
+  );
+  env.config.backup.tool = tool;
+  env.config.backup.toolPath = hung;
+  await ensureStateDir(env.state);
+  await armState(env.state, { user: 'u', password: 'a-long-password' });
+  return pidFile;
 }
 
 function alive(pid: number): boolean {
@@ -58,18 +59,7 @@ const CASES = [
 for (const [version, tool, name] of CASES) {
   test(name, () =>
     withServerEnv(async (env) => {
-      const pidFile = join(env.root, 'tool.pid');
-      const hung = join(env.root, `hung-${tool}.sh`);
-      // Answers the version probe, then hangs without a byte on stdout.
-      await writeExecutable(
-        hung,
-        `#!/bin/bash\nfor a; do [ "$a" = --version ] && { echo "${tool} based on MariaDB server 10.11.6-MariaDB Linux (x86_64)" >&2; echo "innobackupex version 2.4.29 Linux (x86_64)" >&2; exit 0; }; done\n` +
-          `echo $$ > ${pidFile}\nexec sleep 25\n`,
-      );
-      env.config.backup.tool = tool;
-      env.config.backup.toolPath = hung;
-      await ensureStateDir(env.state);
-      await armState(env.state, { user: 'u', password: 'a-long-password' });
+      const pidFile = await armHungTool(env, tool);
       const input = new PassThrough();
       input.end(header(version, 'copy from', `${join(env.data, 'ZRM_LINKS')}/.`, env.tmp));
       const logFile = join(env.root, 'server.log');
@@ -93,18 +83,8 @@ for (const [version, tool, name] of CASES) {
 
 test('v2: a client that exits (a plain close, its FIN) while the backup tool hangs silent stops the tool at once', () =>
   withServerEnv(async (env) => {
-    const pidFile = join(env.root, 'tool.pid');
-    const hung = join(env.root, 'hung.sh');
-    await writeExecutable(
-      hung,
-      '#!/bin/bash\nfor a; do [ "$a" = --version ] && { echo "innobackupex version 2.4.29 Linux (x86_64)" >&2; exit 0; }; done\n' +
-        `echo $$ > ${pidFile}\nexec sleep 25\n`,
-    );
-    env.config.backup.tool = 'innobackupex';
-    env.config.backup.toolPath = hung;
-    await ensureStateDir(env.state);
-    await armState(env.state, { user: 'u', password: 'a-long-password' });
-    const [client, server] = await halfOpenPair();
+    const pidFile = await armHungTool(env, 'innobackupex');
+    const [client, server] = await socketPair({ allowHalfOpen: true });
     client.on('error', () => undefined);
     client.write(header(V2_VERSION, 'copy from', `${join(env.data, 'ZRM_LINKS')}/.`, env.tmp));
     setTimeout(() => client.end(), 1500);
