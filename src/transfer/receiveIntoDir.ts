@@ -116,8 +116,6 @@ function removeOnExit(dir: string): () => void {
   return () => liveStaging.delete(dir);
 }
 
-const STAGING_OF_PID = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+)-`);
-
 /**
  * Removes what receivers that were killed (SIGKILL, a reboot) left staged in `destDir`: half a
  * stream that ZRM would otherwise archive with the backup. Only ours (named with their pid), and
@@ -125,7 +123,8 @@ const STAGING_OF_PID = new RegExp(`^${STAGING_PREFIX.replace(/\./g, '\\.')}(\\d+
  */
 async function sweepDeadStaging(destDir: string): Promise<void> {
   for (const name of await readdir(destDir).catch(() => [] as string[])) {
-    const pid = Number(STAGING_OF_PID.exec(name)?.[1]);
+    if (!name.startsWith(STAGING_PREFIX)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(STAGING_PREFIX.length))?.[1]);
     if (pid > 0 && !processAlive(pid)) await rm(join(destDir, name), { recursive: true, force: true });
   }
 }
