@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { createLogger, flushLogger } from '../../../src/logging/logger.js';
 import { runServer } from '../../../src/server/index.js';
+import type { ServerIo } from '../../../src/server/context.js';
 import { armState, ensureStateDir } from '../../../src/snapshot/state.js';
 import { LEGACY_VERSION, V2_VERSION, header, withServerEnv, writeExecutable, type ServerEnv } from './harness.js';
 import { socketPair } from '../../helpers/socketPair.js';
@@ -41,6 +42,19 @@ async function armHungTool(env: ServerEnv, tool: 'innobackupex' | 'mariabackup')
   return pidFile;
 }
 
+/** runServer on `io` with its own logs: its status, how long it took, and its log. */
+async function serveTimed(env: ServerEnv, io: ServerIo): Promise<{ status: number; seconds: number; log: string }> {
+  const logFile = join(env.root, 'server.log');
+  const logger = createLogger({ file: logFile, level: 'debug' });
+  const toolLog = createLogger({ file: join(env.root, 'tool.log') });
+  const started = Date.now();
+  const status = await runServer(io, { config: env.config, logger, toolLog, env: { PATH: process.env.PATH }, peer: 'test' });
+  const seconds = (Date.now() - started) / 1000;
+  await flushLogger(logger);
+  await flushLogger(toolLog);
+  return { status, seconds, log: await readFile(logFile, 'utf8') };
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -62,15 +76,7 @@ for (const [version, tool, name] of CASES) {
       const pidFile = await armHungTool(env, tool);
       const input = new PassThrough();
       input.end(header(version, 'copy from', `${join(env.data, 'ZRM_LINKS')}/.`, env.tmp));
-      const logFile = join(env.root, 'server.log');
-      const logger = createLogger({ file: logFile, level: 'debug' });
-      const toolLog = createLogger({ file: join(env.root, 'tool.log') });
-      const started = Date.now();
-      const status = await runServer({ input, output: new ClosingClient(1500) }, { config: env.config, logger, toolLog, env: { PATH: process.env.PATH }, peer: 'test' });
-      const seconds = (Date.now() - started) / 1000;
-      await flushLogger(logger);
-      await flushLogger(toolLog);
-      const log = await readFile(logFile, 'utf8');
+      const { status, seconds, log } = await serveTimed(env, { input, output: new ClosingClient(1500) });
       const pid = Number(await readFile(pidFile, 'utf8'));
       assert.equal(status, 1, log);
       assert.ok(seconds < 20, `the server waited ${seconds.toFixed(1)} s for a tool whose client was gone`);
@@ -88,17 +94,9 @@ test('v2: a client that exits (a plain close, its FIN) while the backup tool han
     client.on('error', () => undefined);
     client.write(header(V2_VERSION, 'copy from', `${join(env.data, 'ZRM_LINKS')}/.`, env.tmp));
     setTimeout(() => client.end(), 1500);
-    const logFile = join(env.root, 'server.log');
-    const logger = createLogger({ file: logFile, level: 'debug' });
-    const toolLog = createLogger({ file: join(env.root, 'tool.log') });
-    const started = Date.now();
-    const status = await runServer({ input: server, output: server }, { config: env.config, logger, toolLog, env: { PATH: process.env.PATH }, peer: 'test' });
-    const seconds = (Date.now() - started) / 1000;
+    const { status, seconds, log } = await serveTimed(env, { input: server, output: server });
     client.destroy();
     server.destroy();
-    await flushLogger(logger);
-    await flushLogger(toolLog);
-    const log = await readFile(logFile, 'utf8');
     const pid = Number(await readFile(pidFile, 'utf8'));
     assert.equal(status, 1, log);
     assert.ok(seconds < 20, `the server waited ${seconds.toFixed(1)} s for a tool whose client had left`);
