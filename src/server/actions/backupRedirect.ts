@@ -40,10 +40,10 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
   const staging = await makeScratchDir(s.deps.config.backup.tmpDir, 'legacy');
   try {
     let unpackError: string | undefined;
-    let clientGone: string | undefined;
+    let goneMessage: string | undefined;
     // Nothing goes to the client while the tool runs: a closed connection is noticed here.
     const stopWatching = watchClientGone(s.output, () => {
-      clientGone = new ClientGoneError().message;
+      goneMessage = new ClientGoneError().message;
       tool.kill();
     });
     // Scratch, removed once re-sent as tar (and swept after a crash): an fsync per file buys nothing.
@@ -53,8 +53,8 @@ async function resendAsTar(s: Session, tool: RunningBackup): Promise<ProducerSta
     });
     const result = await tool.done;
     stopWatching();
-    if (!result.ok || unpackError || clientGone) {
-      const message = clientGone ?? (result.ok ? (unpackError ?? '') : result.message);
+    if (!result.ok || unpackError || goneMessage) {
+      const message = goneMessage ?? (result.ok ? (unpackError ?? '') : result.message);
       await poisonLegacy(s, message);
       return { ok: false, exitCode: result.exitCode, message };
     }
